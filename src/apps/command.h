@@ -1,0 +1,30 @@
+#pragma once
+// The subcommand registry of the dptrain binary. Each subcommand lives in its own file and
+// registers a Command; main() picks one by the leading words of the command line.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/command_line.h"
+
+namespace dpt::apps {
+
+// Exit codes of dptrain (documented in the README).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;  // a runtime failure (data, checkpoint, communication)
+inline constexpr int kExitUsage = 2;  // bad command line or configuration
+
+struct Command {
+  // Builds the command's spec (name, summary, sections, local options).
+  std::function<config::CommandSpec()> spec;
+  // Runs it with parsed options; returns the exit code. Errors are thrown, not returned.
+  std::function<int(const config::ParsedCommand&)> run;
+};
+
+// Every registered command, in --help order.
+const std::vector<Command>& commands();
+
+// Each command file provides one of these (see commands.cc for the list).
+Command bench_allreduce_command();
+
+}  // namespace dpt::apps
