@@ -3,6 +3,8 @@
 // prefixed with their rank.
 #include <gtest/gtest.h>
 
+#include <mpi.h>
+
 #include <cstdio>
 
 #include "runtime/mpi_session.h"
