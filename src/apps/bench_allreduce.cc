@@ -1,12 +1,15 @@
-// dptrain bench allreduce: our Communicator's all-reduce next to a plain MPI_Allreduce on the
-// same buffers, in the same run, interleaved iteration by iteration so that machine noise hits
-// both alike. Figures follow nccl-tests: algbw = bytes / time, busbw = algbw · 2(n−1)/n.
+// dptrain bench allreduce: our Communicator's all-reduce, blocking (runs on the calling thread)
+// and async (runs on the communication thread, as the gradient reducer uses it), next to a
+// plain MPI_Allreduce of the same size, in the same run, interleaved iteration by iteration so
+// that machine noise hits all alike. Figures follow nccl-tests: algbw = bytes / time,
+// busbw = algbw · 2(n−1)/n; ratio = MPI_Allreduce time / ours (1.0 = as fast).
 #include <ATen/ATen.h>
 #include <mpi.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -23,10 +26,11 @@ namespace po = boost::program_options;
 namespace dpt::apps {
 namespace {
 
+// Median times (slowest rank) of the three ways to all-reduce one buffer.
 struct Row {
   int64_t bytes;
   int iterations;
-  double ours_s, mpi_s;
+  double mpi_s, blocking_s, async_s;
 };
 
 // Per-iteration times, maximum over ranks (the collective is as slow as its slowest rank).
@@ -38,38 +42,36 @@ std::vector<double> max_over_ranks(std::vector<double> times) {
 
 Row measure(comm::Communicator& ours, MPI_Comm raw, int64_t bytes, double seconds_per_size) {
   const int64_t n = bytes / 4;
-  at::Tensor a = at::zeros({n}, at::kFloat);  // zeros: repeated sums never overflow
-  at::Tensor b = at::zeros({n}, at::kFloat);
-  auto run_ours = [&] { ours.allreduce(a, comm::ReduceOp::kSum); };
-  auto run_raw = [&] {
-    DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, b.data_ptr(), static_cast<int>(n), MPI_FLOAT, MPI_SUM, raw));
+  // One buffer per method, zeros so that repeated sums never overflow.
+  std::vector<at::Tensor> buffers = {at::zeros({n}), at::zeros({n}), at::zeros({n})};
+  const std::vector<std::function<void()>> methods = {
+      [&] {
+        DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffers[0].data_ptr(), static_cast<int>(n), MPI_FLOAT,
+                                    MPI_SUM, raw));
+      },
+      [&] { ours.allreduce(buffers[1], comm::ReduceOp::kSum); },
+      [&] { ours.allreduce_async(buffers[2], comm::ReduceOp::kSum)->wait(); },
   };
-  // Warm up both paths, then size the run from the slower one; every rank uses rank 0's count.
+  // Warm up every method, then size the run from the warm-up; every rank uses rank 0's count.
   Stopwatch warm;
-  run_ours();
-  run_raw();
-  double per_iter = warm.seconds() / 2;
+  for (const auto& m : methods) m();
+  double per_iter = warm.seconds();
   DPT_CHECK_MPI(MPI_Bcast(&per_iter, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD));
-  const int iterations = std::max(10, std::min(200, static_cast<int>(seconds_per_size / 2 / per_iter)));
+  const int iterations = std::max(10, std::min(200, static_cast<int>(seconds_per_size / per_iter)));
 
-  // Alternate which method goes first so that neither always finds the caches warm.
-  std::vector<double> t_ours, t_raw;
-  auto timed = [&](auto&& fn, std::vector<double>& out) {
-    DPT_CHECK_MPI(MPI_Barrier(raw));
-    Stopwatch watch;
-    fn();
-    out.push_back(watch.seconds());
-  };
+  // Rotate which method goes first so that none always finds the caches warm.
+  std::vector<std::vector<double>> times(methods.size());
   for (int i = 0; i < iterations; ++i) {
-    if (i % 2 == 0) {
-      timed(run_ours, t_ours);
-      timed(run_raw, t_raw);
-    } else {
-      timed(run_raw, t_raw);
-      timed(run_ours, t_ours);
+    for (size_t k = 0; k < methods.size(); ++k) {
+      const size_t m = (k + static_cast<size_t>(i)) % methods.size();
+      DPT_CHECK_MPI(MPI_Barrier(raw));
+      Stopwatch watch;
+      methods[m]();
+      times[m].push_back(watch.seconds());
     }
   }
-  return {bytes, iterations, median(max_over_ranks(t_ours)), median(max_over_ranks(t_raw))};
+  return {bytes, iterations, median(max_over_ranks(times[0])), median(max_over_ranks(times[1])),
+          median(max_over_ranks(times[2]))};
 }
 
 std::string format_bytes(int64_t bytes) {
@@ -81,16 +83,17 @@ std::string format_bytes(int64_t bytes) {
 
 std::string table(const std::vector<Row>& rows, int ranks) {
   const double bus_factor = ranks > 1 ? 2.0 * (ranks - 1) / ranks : 1.0;
+  auto busbw = [&](int64_t bytes, double s) { return bytes / s / 1e9 * bus_factor; };
   std::ostringstream out;
-  out << "| size | iters | dptrain time (us) | algbw (GB/s) | busbw (GB/s) | MPI_Allreduce time (us) "
-         "| algbw (GB/s) | busbw (GB/s) | busbw ratio |\n"
-         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  out << "| size | iters | MPI_Allreduce us | busbw GB/s | dptrain blocking us | busbw GB/s | ratio "
+         "| dptrain async us | busbw GB/s | ratio |\n"
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Row& r : rows) {
-    const double alg_ours = r.bytes / r.ours_s / 1e9, alg_mpi = r.bytes / r.mpi_s / 1e9;
     char line[256];
-    std::snprintf(line, sizeof line, "| %s | %d | %.1f | %.3f | %.3f | %.1f | %.3f | %.3f | %.3f |\n",
-                  format_bytes(r.bytes).c_str(), r.iterations, r.ours_s * 1e6, alg_ours,
-                  alg_ours * bus_factor, r.mpi_s * 1e6, alg_mpi, alg_mpi * bus_factor, r.mpi_s / r.ours_s);
+    std::snprintf(line, sizeof line, "| %s | %d | %.1f | %.3f | %.1f | %.3f | %.3f | %.1f | %.3f | %.3f |\n",
+                  format_bytes(r.bytes).c_str(), r.iterations, r.mpi_s * 1e6, busbw(r.bytes, r.mpi_s),
+                  r.blocking_s * 1e6, busbw(r.bytes, r.blocking_s), r.mpi_s / r.blocking_s,
+                  r.async_s * 1e6, busbw(r.bytes, r.async_s), r.mpi_s / r.async_s);
     out << line;
   }
   return out.str();
@@ -144,7 +147,7 @@ config::CommandSpec spec() {
       ("min-bytes", po::value<int64_t>()->default_value(4096), "smallest message in bytes")
       ("max-bytes", po::value<int64_t>()->default_value(int64_t{256} << 20), "largest message in bytes")
       ("factor", po::value<int>()->default_value(4), "size step (multiply)")
-      ("seconds", po::value<double>()->default_value(1.0), "target time per size for both methods")
+      ("seconds", po::value<double>()->default_value(1.0), "target time per size for all three methods")
       ("out", po::value<std::string>(), "also write the table (markdown) to this file");
   return s;
 }

@@ -52,14 +52,17 @@ class Communicator {
   // before throwing on a fatal error. The communicator is unusable afterwards.
   virtual void abort() = 0;
 
-  // Blocking forms.
-  void allreduce(at::Tensor& tensor, ReduceOp op) { allreduce_async(tensor, op)->wait(); }
-  void broadcast(at::Tensor& tensor, int root) { broadcast_async(tensor, root)->wait(); }
-  void allgather(const at::Tensor& input, at::Tensor& output) { allgather_async(input, output)->wait(); }
-  void reduce_scatter(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+  // Blocking forms: same contract, return when done. Backends may run them without a
+  // thread hand-off; the default issues the async form and waits.
+  virtual void allreduce(at::Tensor& tensor, ReduceOp op) { allreduce_async(tensor, op)->wait(); }
+  virtual void broadcast(at::Tensor& tensor, int root) { broadcast_async(tensor, root)->wait(); }
+  virtual void allgather(const at::Tensor& input, at::Tensor& output) {
+    allgather_async(input, output)->wait();
+  }
+  virtual void reduce_scatter(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
     reduce_scatter_async(input, output, op)->wait();
   }
-  void barrier() { barrier_async()->wait(); }
+  virtual void barrier() { barrier_async()->wait(); }
 };
 
 // Checks the shared preconditions of a collective (contiguous, supported dtype, sizes) and

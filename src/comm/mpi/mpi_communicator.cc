@@ -40,22 +40,22 @@ int64_t MpiCommunicator::chunk_elements(c10::ScalarType dtype) const {
   return std::min<int64_t>(elements, INT_MAX);
 }
 
-std::shared_ptr<Work> MpiCommunicator::allreduce_async(at::Tensor& tensor, ReduceOp op) {
+std::function<void()> MpiCommunicator::allreduce_task(const at::Tensor& tensor, ReduceOp op) {
   check_tensor(tensor, "allreduce");
   DPT_CHECK(tensor.device().is_cpu(), CommError, "allreduce: the MPI backend takes CPU tensors, got "
             << tensor.device() << " (use comm.backend=nccl for GPU tensors)");
   at::Tensor t = tensor;  // shares storage; keeps it alive until the task ran
-  return worker_->submit([this, t, op]() mutable { run_allreduce(t, op); });
+  return [this, t, op]() mutable { run_allreduce(t, op); };
 }
 
-std::shared_ptr<Work> MpiCommunicator::broadcast_async(at::Tensor& tensor, int root) {
+std::function<void()> MpiCommunicator::broadcast_task(const at::Tensor& tensor, int root) {
   check_tensor(tensor, "broadcast");
   DPT_CHECK(root >= 0 && root < size_, CommError, "broadcast: root " << root << " is not a rank of " << size_);
   at::Tensor t = tensor;
-  return worker_->submit([this, t, root]() mutable { run_broadcast(t, root); });
+  return [this, t, root]() mutable { run_broadcast(t, root); };
 }
 
-std::shared_ptr<Work> MpiCommunicator::allgather_async(const at::Tensor& input, at::Tensor& output) {
+std::function<void()> MpiCommunicator::allgather_task(const at::Tensor& input, const at::Tensor& output) {
   check_tensor(input, "allgather");
   check_tensor(output, "allgather");
   DPT_CHECK(input.scalar_type() == output.scalar_type(), CommError, "allgather: input is "
@@ -63,11 +63,11 @@ std::shared_ptr<Work> MpiCommunicator::allgather_async(const at::Tensor& input, 
   DPT_CHECK(output.numel() == input.numel() * size_, CommError, "allgather: output has " << output.numel()
             << " elements, needs size() x input = " << input.numel() * size_);
   at::Tensor in = input, out = output;
-  return worker_->submit([this, in, out]() mutable { run_allgather(in, out); });
+  return [this, in, out]() mutable { run_allgather(in, out); };
 }
 
-std::shared_ptr<Work> MpiCommunicator::reduce_scatter_async(const at::Tensor& input, at::Tensor& output,
-                                                            ReduceOp op) {
+std::function<void()> MpiCommunicator::reduce_scatter_task(const at::Tensor& input, const at::Tensor& output,
+                                                           ReduceOp op) {
   check_tensor(input, "reduce_scatter");
   check_tensor(output, "reduce_scatter");
   DPT_CHECK(input.scalar_type() == output.scalar_type(), CommError, "reduce_scatter: input is "
@@ -75,12 +75,37 @@ std::shared_ptr<Work> MpiCommunicator::reduce_scatter_async(const at::Tensor& in
   DPT_CHECK(input.numel() == output.numel() * size_, CommError, "reduce_scatter: input has " << input.numel()
             << " elements, needs size() x output = " << output.numel() * size_);
   at::Tensor in = input, out = output;
-  return worker_->submit([this, in, out, op]() mutable { run_reduce_scatter(in, out, op); });
+  return [this, in, out, op]() mutable { run_reduce_scatter(in, out, op); };
 }
 
-std::shared_ptr<Work> MpiCommunicator::barrier_async() {
-  return worker_->submit([this] { DPT_CHECK_MPI(MPI_Barrier(comm_)); });
+std::function<void()> MpiCommunicator::barrier_task() {
+  return [this] { DPT_CHECK_MPI(MPI_Barrier(comm_)); };
 }
+
+std::shared_ptr<Work> MpiCommunicator::allreduce_async(at::Tensor& tensor, ReduceOp op) {
+  return worker_->submit(allreduce_task(tensor, op));
+}
+std::shared_ptr<Work> MpiCommunicator::broadcast_async(at::Tensor& tensor, int root) {
+  return worker_->submit(broadcast_task(tensor, root));
+}
+std::shared_ptr<Work> MpiCommunicator::allgather_async(const at::Tensor& input, at::Tensor& output) {
+  return worker_->submit(allgather_task(input, output));
+}
+std::shared_ptr<Work> MpiCommunicator::reduce_scatter_async(const at::Tensor& input, at::Tensor& output,
+                                                            ReduceOp op) {
+  return worker_->submit(reduce_scatter_task(input, output, op));
+}
+std::shared_ptr<Work> MpiCommunicator::barrier_async() { return worker_->submit(barrier_task()); }
+
+void MpiCommunicator::allreduce(at::Tensor& tensor, ReduceOp op) { worker_->run_inline(allreduce_task(tensor, op)); }
+void MpiCommunicator::broadcast(at::Tensor& tensor, int root) { worker_->run_inline(broadcast_task(tensor, root)); }
+void MpiCommunicator::allgather(const at::Tensor& input, at::Tensor& output) {
+  worker_->run_inline(allgather_task(input, output));
+}
+void MpiCommunicator::reduce_scatter(const at::Tensor& input, at::Tensor& output, ReduceOp op) {
+  worker_->run_inline(reduce_scatter_task(input, output, op));
+}
+void MpiCommunicator::barrier() { worker_->run_inline(barrier_task()); }
 
 void MpiCommunicator::abort() { MPI_Abort(comm_, 1); }
 

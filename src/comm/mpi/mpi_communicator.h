@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "comm/communicator.h"
@@ -32,6 +33,12 @@ class MpiCommunicator : public Communicator {
   std::shared_ptr<Work> reduce_scatter_async(const at::Tensor& input, at::Tensor& output,
                                              ReduceOp op) override;
   std::shared_ptr<Work> barrier_async() override;
+  // Blocking forms run on the calling thread, in order after every queued async collective.
+  void allreduce(at::Tensor& tensor, ReduceOp op) override;
+  void broadcast(at::Tensor& tensor, int root) override;
+  void allgather(const at::Tensor& input, at::Tensor& output) override;
+  void reduce_scatter(const at::Tensor& input, at::Tensor& output, ReduceOp op) override;
+  void barrier() override;
   // MPI cannot cancel a blocked collective: this calls MPI_Abort, ending the whole job.
   void abort() override;
 
@@ -39,6 +46,13 @@ class MpiCommunicator : public Communicator {
   int64_t chunk_elements(c10::ScalarType dtype) const;
 
  private:
+  // Each *_task checks its arguments on the calling thread and returns the work to run.
+  std::function<void()> allreduce_task(const at::Tensor& tensor, ReduceOp op);
+  std::function<void()> broadcast_task(const at::Tensor& tensor, int root);
+  std::function<void()> allgather_task(const at::Tensor& input, const at::Tensor& output);
+  std::function<void()> reduce_scatter_task(const at::Tensor& input, const at::Tensor& output, ReduceOp op);
+  std::function<void()> barrier_task();
+
   void run_allreduce(at::Tensor& tensor, ReduceOp op);
   void run_broadcast(at::Tensor& tensor, int root);
   void run_allgather(const at::Tensor& input, at::Tensor& output);

@@ -39,6 +39,17 @@ TEST(Async, IssueOrderIsExecutionOrder) {
   EXPECT_TRUE(at::equal(t, at::full({64}, static_cast<double>(comm.size()), at::kDouble)));
 }
 
+TEST(Async, BlockingCallRunsAfterQueuedAsyncOnes) {
+  // The blocking broadcast runs on the calling thread, but only after the queued all-reduces.
+  MpiCommunicator comm(MPI_COMM_WORLD);
+  at::Tensor t = at::full({1 << 16}, static_cast<float>(comm.rank() + 1));
+  std::vector<std::shared_ptr<Work>> works;
+  for (int k = 0; k < 4; ++k) works.push_back(comm.allreduce_async(t, ReduceOp::kMax));
+  comm.broadcast(t, 0);
+  for (auto& w : works) EXPECT_TRUE(w->is_completed());
+  EXPECT_TRUE(at::equal(t, at::full({1 << 16}, static_cast<float>(comm.size()))));
+}
+
 TEST(Async, OverlapsWithComputeOnTheCallingThread) {
   MpiCommunicator comm(MPI_COMM_WORLD);
   at::Tensor big = at::ones({1 << 20});

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs `dptrain bench allreduce` with 2 and 4 ranks and writes benchmarks/results/allreduce.md.
+# Usage: benchmarks/allreduce.sh [build-dir]   (default: build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build}/dptrain
+out=$root/benchmarks/results/allreduce.md
+[[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+{
+  echo "# All-reduce: dptrain's MPI backend vs plain MPI_Allreduce"
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(mpirun --version | head -1)."
+  echo "Both methods run on the same buffers in the same run, interleaved per iteration;"
+  echo "time = median over iterations of the slowest rank. busbw = algbw * 2(n-1)/n (nccl-tests)."
+  echo "Target: busbw ratio (dptrain / MPI_Allreduce) >= 0.95 at sizes >= 1 MiB."
+  for np in 2 4; do
+    cmd="mpirun -np $np --oversubscribe $bin bench allreduce --comm.backend=mpi --seconds 2"
+    echo
+    echo "## $np ranks$([[ $np -gt $(nproc) ]] && echo " (oversubscribed: $np ranks on $(nproc) cores)")"
+    echo
+    echo "Command: \`${cmd/$root\//}\`"
+    echo
+    $cmd 2>/dev/null | tail -n +3
+  done
+} >"$out"
+cat "$out"
