@@ -6,12 +6,13 @@ DPT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dpt_build() {
   local dir=$1 type=$2
   shift 2
-  cmake -S "$DPT_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >"$dir.configure.log" 2>&1 || {
-    cat "$dir.configure.log" >&2
-    echo "configure failed; full log: $dir.configure.log" >&2
+  mkdir -p "$dir"
+  cmake -S "$DPT_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log" >&2
+    echo "configure failed; full log: $dir/configure.log" >&2
     return 1
   }
-  grep -A12 "dptrain .* configuration" "$dir.configure.log" | sed 's/^-- //' | grep -v '^$'
+  grep -A12 "dptrain .* configuration" "$dir/configure.log" | sed 's/^-- //' | grep -v '^$'
   cmake --build "$dir"
 }
 
