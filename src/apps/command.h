@@ -26,5 +26,8 @@ const std::vector<Command>& commands();
 
 // Each command file provides one of these (see commands.cc for the list).
 Command bench_allreduce_command();
+Command prepare_idx_command();
+Command inspect_command();
+Command bench_loader_command();
 
 }  // namespace dpt::apps

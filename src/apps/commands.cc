@@ -4,7 +4,10 @@ namespace dpt::apps {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      prepare_idx_command(),
+      inspect_command(),
       bench_allreduce_command(),
+      bench_loader_command(),
   };
   return list;
 }

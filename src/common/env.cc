@@ -12,6 +12,7 @@ const std::vector<Variable>& all() {
       {kLogRanks, "'all' makes every rank print info lines (default: rank 0 only)"},
       {kSkipLauncherCheck, "'1' skips the check that the MPI world matches the launcher's task count"},
       {kMpiMaxChunkBytes, "largest message handed to one MPI call by the MPI backend (default 1073741824)"},
+      {kDataNoMmap, "'1' makes the data loader read shards through H5Dread instead of mapping uncompressed ones"},
   };
   return table;
 }

@@ -21,6 +21,9 @@ inline constexpr const char* kSkipLauncherCheck = "DPT_SKIP_LAUNCHER_CHECK";
 // Largest message, in bytes, that the MPI backend hands to one MPI call (default 1 GiB);
 // bigger tensors are split. Tests lower it to exercise the splitting on small tensors.
 inline constexpr const char* kMpiMaxChunkBytes = "DPT_MPI_MAX_CHUNK_BYTES";
+// "1": the data loader reads every shard through H5Dread instead of mapping uncompressed
+// shards into memory (data/shard.h, Note [Mapped shards]). For debugging and tests.
+inline constexpr const char* kDataNoMmap = "DPT_DATA_NO_MMAP";
 
 // Every variable above with its meaning, for `dptrain help env`.
 const std::vector<Variable>& all();

@@ -1,0 +1,134 @@
+// dptrain bench loader: the data loader's throughput per rank over whole epochs, next to a
+// plain read() of the same shard files in the same run, rounds interleaved so that machine
+// noise hits both alike. The page cache is warmed first, so both read from memory.
+//
+// Figures per rank. "raw read() MB/s": every shard file read to its end into a 1 MiB buffer.
+// "loader MB/s": the bytes of all samples of an epoch (every field, over all ranks) divided by
+// the time this rank's loader takes to deliver its share of that epoch — the rate at which the
+// job moves through the dataset, comparable with reading the files once. "delivered": only the
+// rank's own samples (1/W of the epoch).
+#include <mpi.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apps/command.h"
+#include "apps/rank_context.h"
+#include "common/error.h"
+#include "common/stats.h"
+#include "common/timer.h"
+#include "data/loader_bench.h"
+#include "runtime/mpi_check.h"
+
+namespace po = boost::program_options;
+
+namespace dpt::apps {
+namespace {
+
+// Medians over rounds for one rank; sent to rank 0 as a flat array of doubles.
+struct RankFigures {
+  double raw_mb_s, loader_mb_s, samples_s, delivered_mb_s, read_s, collate_s, epoch_s;
+};
+constexpr int kFigures = sizeof(RankFigures) / sizeof(double);
+
+RankFigures measure(const data::LoaderOptions& options, const std::vector<std::string>& files, int rounds) {
+  std::vector<double> raw, loader, samples, delivered, read, collate, epoch;
+  // One loader for the whole run, as in training; epoch 0 warms its buffers and the page cache.
+  data::LoaderOptions o = options;
+  o.mode = data::LoaderMode::kTrain;
+  o.max_epochs = rounds + 1;
+  data::Loader data_loader(o);
+  data::consume_epoch(data_loader);
+  data::read_files_raw(files, size_t{1} << 20);
+  for (int r = 0; r < rounds; ++r) {
+    // Alternate which method goes first, so neither always runs right after the other.
+    for (int k = 0; k < 2; ++k) {
+      DPT_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+      if ((k + r) % 2 == 0) {
+        Stopwatch watch;
+        const int64_t bytes = data::read_files_raw(files, size_t{1} << 20);
+        raw.push_back(static_cast<double>(bytes) / watch.seconds() / 1e6);
+      } else {
+        const data::LoaderPass p = data::consume_epoch(data_loader);
+        loader.push_back(static_cast<double>(p.epoch_bytes) / p.seconds / 1e6);
+        samples.push_back(static_cast<double>(p.samples) / p.seconds);
+        delivered.push_back(static_cast<double>(p.samples * data_loader.manifest().sample_bytes()) / p.seconds / 1e6);
+        read.push_back(p.stats.read_seconds);
+        collate.push_back(p.stats.collate_seconds);
+        epoch.push_back(p.seconds);
+      }
+    }
+  }
+  return {median(raw), median(loader), median(samples), median(delivered), median(read), median(collate), median(epoch)};
+}
+
+std::string table(const std::vector<RankFigures>& ranks) {
+  std::ostringstream out;
+  out << "| rank | raw read() MB/s | loader MB/s (epoch bytes / epoch time) | ratio | delivered samples/s "
+         "| delivered MB/s | epoch s | loader thread: block s / collate s |\n"
+         "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    const RankFigures& f = ranks[r];
+    char line[256];
+    std::snprintf(line, sizeof line, "| %zu | %.0f | %.0f | %.2f | %.0f | %.0f | %.3f | %.3f / %.3f |\n", r,
+                  f.raw_mb_s, f.loader_mb_s, f.loader_mb_s / f.raw_mb_s, f.samples_s, f.delivered_mb_s, f.epoch_s,
+                  f.read_s, f.collate_s);
+    out << line;
+  }
+  return out.str();
+}
+
+int run(const config::ParsedCommand& parsed) {
+  const RankContext ctx = setup_rank(parsed.config);
+  const auto& opt = parsed.local;
+  const std::string dir = opt.count("dir") ? opt["dir"].as<std::string>() : parsed.config.get_string("data.train");
+  DPT_CHECK(!dir.empty(), ConfigError, "bench loader needs a split: --dir DIR or --data.train=DIR");
+  data::LoaderOptions options = data::loader_options_from_config(parsed.config, dir);
+  options.geometry = {opt["global-batch"].as<int64_t>(), opt["micro-batch"].as<int64_t>(), ctx.topology.world_size};
+  options.rank = ctx.topology.world_rank;
+  const int rounds = opt["rounds"].as<int>();
+  DPT_CHECK(rounds >= 1, ConfigError, "--rounds must be >= 1");
+
+  const RankFigures mine = measure(options, data::shard_paths(dir), rounds);
+  std::vector<RankFigures> all(static_cast<size_t>(ctx.topology.world_size));
+  DPT_CHECK_MPI(MPI_Gather(&mine, kFigures, MPI_DOUBLE, all.data(), kFigures, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+  if (ctx.topology.world_rank != 0) return kExitOk;
+  const data::Manifest m = data::read_manifest(dir);
+  std::ostringstream report;
+  report << "loader over " << dir << " (" << m.total_samples << " samples, " << m.shards.size() << " shards, "
+         << m.total_bytes() / 1000000.0 << " MB), " << ctx.topology.world_size << " rank(s), global batch "
+         << options.geometry.global_batch << ", micro-batch " << options.geometry.micro_batch << ", shuffle_block "
+         << options.plan.shuffle_block << ", prefetch " << options.prefetch << "; median of " << rounds
+         << " rounds per rank, page cache warm\n\n"
+         << table(all);
+  std::cout << report.str() << std::flush;
+  if (opt.count("out")) {
+    std::ofstream file(opt["out"].as<std::string>(), std::ios::app);
+    DPT_CHECK(file.good(), ConfigError, "cannot write --out " << opt["out"].as<std::string>());
+    file << report.str() << "\n";
+  }
+  return kExitOk;
+}
+
+config::CommandSpec spec() {
+  config::CommandSpec s;
+  s.name = "bench loader";
+  s.summary = "data loader throughput per rank over whole epochs, next to plain read() of the same shards";
+  s.sections = {"run", "data"};
+  s.local.add_options()
+      ("dir", po::value<std::string>(), "split directory (default: data.train)")
+      ("global-batch", po::value<int64_t>()->default_value(256), "samples per step over all ranks")
+      ("micro-batch", po::value<int64_t>()->default_value(64), "samples per rank per micro-step")
+      ("rounds", po::value<int>()->default_value(5), "measured epochs (and raw reads) per rank")
+      ("out", po::value<std::string>(), "also append the table (markdown) to this file");
+  return s;
+}
+
+}  // namespace
+
+Command bench_loader_command() { return {spec, run}; }
+
+}  // namespace dpt::apps

@@ -1,0 +1,105 @@
+#include "data/batch.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+#include "data/collate.h"
+
+namespace dpt::data {
+namespace {
+
+inline void prefetch_row(const uint8_t* row, int64_t bytes) {
+  for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(row + b);
+}
+
+at::ScalarType output_type(const FieldSpec& field) {
+  if (field.role == FieldRole::kImage || field.dtype == DType::kFloat32) return at::kFloat;
+  return at::kLong;
+}
+
+}  // namespace
+
+BatchBuilder::BatchBuilder(const Manifest& manifest, std::vector<std::string> shard_paths, float pixel_mean,
+                           float pixel_std)
+    : manifest_(manifest),
+      shard_paths_(std::move(shard_paths)),
+      scale_(1.0f / (255.0f * pixel_std)),
+      shift_(-pixel_mean / pixel_std) {
+  DPT_CHECK(pixel_std > 0, ConfigError, "data.pixel_std must be > 0, got " << pixel_std);
+}
+
+Batch BatchBuilder::build(int64_t first, int64_t count, int64_t total, int64_t block_size,
+                          const std::function<const BlockData&(int64_t)>& block_at) const {
+  Batch batch;
+  batch.first_position = first;
+  batch.valid = std::max<int64_t>(0, std::min(count, total - first));
+  std::vector<at::Tensor> outs;
+  for (const FieldSpec& spec : manifest_.fields) {
+    std::vector<int64_t> sizes{count};
+    sizes.insert(sizes.end(), spec.shape.begin(), spec.shape.end());
+    outs.push_back(at::empty(sizes, output_type(spec)));
+  }
+  batch.sample_ids.assign(static_cast<size_t>(count), -1);
+  // Walk the range block by block: one block lookup per block segment, not per row.
+  for (int64_t position = first; position < first + batch.valid;) {
+    const BlockData& b = block_at(position / block_size);
+    const int64_t j = position - b.block.first_position;
+    const int64_t n = std::min(first + batch.valid, b.block.first_position + b.block.size) - position;
+    const int64_t i = position - first;
+    for (size_t f = 0; f < outs.size(); ++f) convert(f, b, j, n, outs[f], i);
+    std::copy_n(b.ids.begin() + j, n, batch.sample_ids.begin() + i);
+    position += n;
+  }
+  batch.mask = at::empty({count}, at::kFloat);
+  float* mask = batch.mask.data_ptr<float>();
+  for (int64_t i = 0; i < count; ++i) mask[i] = i < batch.valid ? 1.0f : 0.0f;
+  for (size_t f = 0; f < outs.size(); ++f) {
+    at::Tensor& out = outs[f];
+    if (batch.valid < count) {  // evaluation padding: zeros
+      const int64_t row_bytes = out.numel() / count * static_cast<int64_t>(out.element_size());
+      std::memset(static_cast<char*>(out.data_ptr()) + batch.valid * row_bytes, 0,
+                  static_cast<size_t>((count - batch.valid) * row_bytes));
+    }
+    const FieldSpec& spec = manifest_.fields[f];
+    if (spec.role == FieldRole::kLabel) batch.label = out;
+    else if (!batch.input.defined()) batch.input = out;
+    batch.fields.emplace(spec.name, out);
+  }
+  return batch;
+}
+
+void BatchBuilder::convert(size_t f, const BlockData& block, int64_t j, int64_t n, at::Tensor& out,
+                           int64_t i) const {
+  const FieldSpec& spec = manifest_.fields[f];
+  const int64_t elements = spec.sample_elements();
+  const uint8_t* const* src = block.rows[f].data() + j;
+  if (spec.role == FieldRole::kImage) {
+    float* dst = out.data_ptr<float>() + i * elements;
+    // Rows are scattered over the block (that is the shuffle): fetch a few rows ahead so that
+    // the conversion does not wait on memory for the first bytes of every row.
+    constexpr int64_t kAhead = 6;
+    for (int64_t r = 0; r < std::min(n, kAhead); ++r) prefetch_row(src[r], elements);
+    for (int64_t r = 0; r < n; ++r) {
+      if (r + kAhead < n) prefetch_row(src[r + kAhead], elements);
+      pixels_to_float(src[r], dst + r * elements, elements, scale_, shift_);
+    }
+  } else if (spec.dtype == DType::kFloat32) {
+    float* dst = out.data_ptr<float>() + i * elements;
+    for (int64_t r = 0; r < n; ++r) std::memcpy(dst + r * elements, src[r], static_cast<size_t>(elements) * 4);
+  } else {
+    int64_t* dst = out.data_ptr<int64_t>() + i * elements;
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t e = 0; e < elements; ++e) dst[r * elements + e] = load_label(spec.dtype, src[r], e);
+      const int64_t value = dst[r * elements];
+      if (spec.role == FieldRole::kLabel && (value < 0 || value >= spec.num_classes)) {
+        const auto [shard, row] = block.source_of(j + r);
+        DPT_THROW(DataError, label_range_message(value, spec, shard_paths_[static_cast<size_t>(shard)], row));
+      }
+    }
+  }
+}
+
+}  // namespace dpt::data

@@ -1,0 +1,58 @@
+#pragma once
+// A micro-batch as the loader hands it out, and the collation that builds one from loaded
+// blocks.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/block_reader.h"
+#include "data/manifest.h"
+
+namespace dpt::data {
+
+struct Batch {
+  int64_t epoch = 0;
+  int64_t step = 0;        // global step within the epoch
+  int64_t micro_step = 0;  // 0 .. micro_steps-1 within the step
+  bool last_micro_step = false;  // the optimizer steps after this one
+  bool last_step = false;        // the last step of the epoch
+  int64_t first_position = 0;    // epoch position of row 0
+  int64_t valid = 0;             // real samples; rows [valid, size) are evaluation padding
+
+  // One tensor per manifest field, [b, per-sample shape...]: image fields float32
+  // ((x/255 - mean)/std), label and other integer fields int64, float32 fields float32.
+  std::map<std::string, at::Tensor> fields;
+  at::Tensor input;  // the first non-label field (the model input)
+  at::Tensor label;  // the label field; undefined when the dataset has none
+  at::Tensor mask;   // float32 [b]: 1 for a real sample, 0 for padding
+  std::vector<int64_t> sample_ids;  // global sample id of each row (manifest order), -1 = padding
+
+  int64_t size() const { return static_cast<int64_t>(sample_ids.size()); }
+};
+
+// Builds batches from loaded blocks. Thread-compatible: one builder per thread.
+class BatchBuilder {
+ public:
+  // `shard_paths` name the shards in errors. Pixels become (x/255 - pixel_mean)/pixel_std.
+  BatchBuilder(const Manifest& manifest, std::vector<std::string> shard_paths, float pixel_mean, float pixel_std);
+
+  // The batch of epoch positions [first, first + count); positions >= total are padding.
+  // `block_at(k)` returns loaded block k of the epoch (k = position / block_size), loading it
+  // if needed. Throws DataError for a label outside [0, num_classes), naming shard and row.
+  Batch build(int64_t first, int64_t count, int64_t total, int64_t block_size,
+              const std::function<const BlockData&(int64_t)>& block_at) const;
+
+ private:
+  // Converts block positions [j, j + n) of field f into rows [i, i + n) of `out`.
+  void convert(size_t f, const BlockData& block, int64_t j, int64_t n, at::Tensor& out, int64_t i) const;
+
+  const Manifest& manifest_;
+  std::vector<std::string> shard_paths_;
+  float scale_, shift_;
+};
+
+}  // namespace dpt::data

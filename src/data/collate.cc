@@ -1,0 +1,43 @@
+#include "data/collate.h"
+
+#include <cstring>
+#include <sstream>
+
+namespace dpt::data {
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target_clones("avx2", "default")))
+#endif
+void pixels_to_float(const uint8_t* in, float* out, int64_t n, float scale, float shift) {
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(in[i]) * scale + shift;
+}
+
+int64_t load_label(DType dtype, const void* base, int64_t index) {
+  const auto* bytes = static_cast<const unsigned char*>(base);
+  switch (dtype) {
+    case DType::kUInt8: return bytes[index];
+    case DType::kInt32: {
+      int32_t v;
+      std::memcpy(&v, bytes + index * 4, 4);
+      return v;
+    }
+    case DType::kInt64: {
+      int64_t v;
+      std::memcpy(&v, bytes + index * 8, 8);
+      return v;
+    }
+    case DType::kFloat32: break;
+  }
+  return -1;  // not an integer dtype; the manifest check rejects float labels
+}
+
+std::string label_range_message(int64_t value, const FieldSpec& field, const std::string& shard_path, int64_t row) {
+  std::ostringstream out;
+  out << "label " << value << " out of range [0, " << field.num_classes << ") in field '" << field.name
+      << "' of shard '" << shard_path << "', row " << row
+      << "; the labels do not match the manifest's num_classes: fix the source data or --class-names and "
+         "re-run 'dptrain prepare'";
+  return out.str();
+}
+
+}  // namespace dpt::data

@@ -1,0 +1,84 @@
+#pragma once
+// manifest.json: the description of one dataset split directory (docs/data.md has the format).
+//
+//   <split>/manifest.json
+//   <split>/shard-00000.h5 ... shard-NNNNN.h5
+//
+// The manifest lists the fields (one HDF5 dataset per field in every shard, first axis =
+// sample), the shards in file order with their sample counts and byte sizes, and the total.
+// The sample order (data/sample_plan.h) is defined on the shards in the manifest's order.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dtype.h"
+#include "data/json.h"
+
+namespace dpt::data {
+
+inline constexpr int64_t kFormatVersion = 1;
+inline constexpr const char* kFormatName = "dptrain-dataset";
+inline constexpr const char* kManifestFile = "manifest.json";
+
+// What the loader does with a field when it builds a batch.
+enum class FieldRole {
+  kImage,  // uint8 pixels -> float32 (x/255 - mean)/std
+  kLabel,  // integer class ids -> int64, checked against [0, num_classes)
+  kValue,  // passed through: integers -> int64, float32 stays float32
+};
+const char* field_role_name(FieldRole role);  // "image", "label", "value"
+
+struct FieldSpec {
+  std::string name;            // HDF5 dataset name in each shard, without the leading '/'
+  DType dtype = DType::kUInt8;
+  std::vector<int64_t> shape;  // per sample; empty for a scalar per sample
+  FieldRole role = FieldRole::kValue;
+  int64_t num_classes = 0;     // labels: every value lies in [0, num_classes)
+  double mean = 0.0, std = 0.0;  // images: pixel mean/std of the split on the [0,1] scale (informational; 0 = unknown)
+
+  int64_t sample_elements() const;  // product of shape (1 for a scalar)
+  int64_t sample_bytes() const;
+};
+
+struct ShardInfo {
+  std::string file;  // file name inside the split directory, e.g. "shard-00003.h5"
+  int64_t samples = 0;
+  int64_t bytes = 0;  // file size, checked at open (a cheap truncation test)
+};
+
+struct Manifest {
+  int64_t format_version = kFormatVersion;
+  std::string created_by;  // "dptrain 0.1.0 prepare idx"
+  std::string source;      // free text: where the data came from
+  std::vector<FieldSpec> fields;
+  std::vector<ShardInfo> shards;
+  int64_t total_samples = 0;
+  std::vector<std::string> class_names;  // optional; when present, one per label class
+
+  // The field named `name`, or nullptr.
+  const FieldSpec* find_field(const std::string& name) const;
+  // The one field with role kLabel, or nullptr.
+  const FieldSpec* label_field() const;
+  int64_t sample_bytes() const;  // all fields of one sample
+  int64_t total_bytes() const;   // sum of the shard file sizes
+  std::vector<int64_t> shard_sizes() const;
+};
+
+// "shard-00007.h5".
+std::string shard_file_name(int64_t index);
+
+// Checks the manifest's internal consistency (version, fields, shards, totals, class names).
+// Throws DataError "<source>: <what>" naming the offending entry.
+void check_manifest(const Manifest& manifest, const std::string& source);
+
+Json manifest_to_json(const Manifest& manifest);
+// Reads and checks a manifest from its JSON. `source` names it in errors (the file path).
+Manifest manifest_from_json(const Json& json, const std::string& source);
+
+// Reads <dir>/manifest.json. Throws DataError for a missing directory, a missing or malformed
+// manifest, with what to do about it.
+Manifest read_manifest(const std::string& dir);
+// Writes <dir>/manifest.json (through a temporary file and a rename).
+void write_manifest(const Manifest& manifest, const std::string& dir);
+
+}  // namespace dpt::data
