@@ -29,5 +29,6 @@ Command bench_allreduce_command();
 Command prepare_idx_command();
 Command inspect_command();
 Command bench_loader_command();
+Command train_command();
 
 }  // namespace dpt::apps

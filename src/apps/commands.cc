@@ -4,6 +4,7 @@ namespace dpt::apps {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      train_command(),
       prepare_idx_command(),
       inspect_command(),
       bench_allreduce_command(),

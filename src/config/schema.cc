@@ -7,6 +7,12 @@ const std::vector<Section>& sections() {
       {"run", "process layout and run directory"},
       {"comm", "gradient communication"},
       {"data", "datasets, sample order and loading"},
+      {"model", "model architecture"},
+      {"train", "optimization steps, batches, seed"},
+      {"optim", "optimizer and learning-rate schedule"},
+      {"ddp", "gradient buckets and their reduction"},
+      {"eval", "evaluation on the test split"},
+      {"log", "metrics and progress output"},
   };
   return list;
 }
@@ -34,6 +40,43 @@ const std::vector<OptionSpec>& schema() {
       {"data.prefetch", T::kInt, "4", "micro-batches each rank's loader keeps ready ahead", 1},
       {"data.pixel_mean", T::kDouble, "0", "image fields become (x/255 - pixel_mean)/pixel_std"},
       {"data.pixel_std", T::kDouble, "1", "see data.pixel_mean; 'dptrain inspect' prints a split's values", 1e-6},
+      // model
+      {"model.type", T::kString, "mlp", "model registry key", -1e300, "mlp|cnn"},
+      {"model.hidden", T::kString, "256,256", "mlp: hidden layer widths, comma-separated"},
+      {"model.channels", T::kInt, "16", "cnn: channels of the first stage (doubled per stage)", 1},
+      // train
+      {"train.global_batch", T::kInt, "256",
+       "samples per optimizer step over all ranks (defines the run, independent of ranks)", 1},
+      {"train.micro_batch", T::kInt, "64", "samples per rank per forward/backward", 1},
+      {"train.epochs", T::kInt, "1", "passes over the training split (ignored when train.steps > 0)", 0},
+      {"train.steps", T::kInt, "0", "optimizer steps to run; 0 = train.epochs epochs", 0},
+      {"train.seed", T::kInt, "0", "seed of the model initialization", 0},
+      {"train.clip_norm", T::kDouble, "0", "clip gradients to this global L2 norm; 0 = off", 0},
+      // optim
+      {"optim.name", T::kString, "sgd", "optimizer", -1e300, "sgd|adam|adamw"},
+      {"optim.lr", T::kDouble, "0.1", "peak learning rate", 0},
+      {"optim.momentum", T::kDouble, "0.9", "sgd momentum", 0},
+      {"optim.nesterov", T::kBool, "false", "sgd: Nesterov momentum"},
+      {"optim.weight_decay", T::kDouble, "0", "weight decay (decoupled for adamw)", 0},
+      {"optim.beta1", T::kDouble, "0.9", "adam/adamw beta1", 0},
+      {"optim.beta2", T::kDouble, "0.999", "adam/adamw beta2", 0},
+      {"optim.eps", T::kDouble, "1e-8", "adam/adamw epsilon", 0},
+      {"optim.schedule", T::kString, "constant", "learning-rate decay after warm-up", -1e300,
+       "constant|cosine|linear"},
+      {"optim.warmup_steps", T::kInt, "0", "steps of linear warm-up from 0 to optim.lr", 0},
+      {"optim.min_lr_ratio", T::kDouble, "0", "cosine/linear decay end point, as a fraction of optim.lr", 0},
+      // ddp
+      {"ddp.bucket_mb", T::kDouble, "25", "gradient bucket size in MiB (the first bucket is 1 MiB)", 0.001},
+      {"ddp.first_bucket_mb", T::kDouble, "1", "size of the first bucket, which is ready earliest", 0.001},
+      {"ddp.grad_dtype", T::kString, "fp32", "dtype gradients are reduced in", -1e300, "fp32|bf16|fp16"},
+      // eval
+      {"eval.every_steps", T::kInt, "0", "evaluate every N optimizer steps; 0 = only at the end", 0},
+      {"eval.micro_batch", T::kInt, "256", "samples per rank per evaluation batch", 1},
+      // log
+      {"log.every_steps", T::kInt, "10", "write a metrics.jsonl line every N steps", 1},
+      {"log.progress", T::kString, "auto",
+       "rank 0 progress: auto (bar on a terminal, lines otherwise), bar, lines, off", -1e300,
+       "auto|bar|lines|off"},
   };
   return table;
 }

@@ -375,7 +375,7 @@ std::string Json::dump_line() const {
   return out;
 }
 
-void Json::dump_to(std::string* out, int depth, bool pretty) const {
+void Json::dump_to(std::string* out, int depth, bool pretty, bool in_array) const {
   const std::string indent(static_cast<size_t>(depth + 1) * 2, ' ');
   const std::string close_indent(static_cast<size_t>(depth) * 2, ' ');
   switch (kind_) {
@@ -402,16 +402,21 @@ void Json::dump_to(std::string* out, int depth, bool pretty) const {
       for (size_t i = 0; i < array_.size(); ++i) {
         if (i > 0) *out += flat && pretty ? ", " : ",";
         if (!flat) *out += "\n" + indent;
-        array_[i].dump_to(out, depth + 1, pretty);
+        array_[i].dump_to(out, depth + 1, pretty, /*in_array=*/true);
       }
       if (!flat && !array_.empty()) *out += "\n" + close_indent;
       *out += ']';
       return;
     }
     case Kind::kObject: {
+      // Pretty form: an array element whose members are all scalars goes on one line.
+      bool one_line = pretty && in_array;
+      for (const auto& member : object_) one_line = one_line && is_scalar(member.second);
       *out += '{';
       for (size_t i = 0; i < object_.size(); ++i) {
-        if (pretty) {
+        if (one_line) {
+          if (i > 0) *out += ", ";
+        } else if (pretty) {
           *out += i > 0 ? ",\n" : "\n";
           *out += indent;
         } else if (i > 0) {
@@ -421,7 +426,7 @@ void Json::dump_to(std::string* out, int depth, bool pretty) const {
         *out += pretty ? ": " : ":";
         object_[i].second.dump_to(out, depth + 1, pretty);
       }
-      if (pretty && !object_.empty()) *out += "\n" + close_indent;
+      if (pretty && !one_line && !object_.empty()) *out += "\n" + close_indent;
       *out += '}';
       return;
     }

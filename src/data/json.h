@@ -46,13 +46,14 @@ class Json {
   // The member `key` of an object, or nullptr.
   const Json* find(const std::string& key) const;
 
-  // Pretty-printed text: 2-space indent, arrays of scalars on one line, '\n' at the end.
+  // Pretty-printed text: 2-space indent, '\n' at the end; arrays of scalars, and objects of
+  // scalars inside arrays, on one line.
   std::string dump() const;
   // The whole value on one line, then '\n' (a JSON Lines record). Non-finite doubles are null.
   std::string dump_line() const;
 
  private:
-  void dump_to(std::string* out, int depth, bool pretty = true) const;
+  void dump_to(std::string* out, int depth, bool pretty = true, bool in_array = false) const;
 
   Kind kind_ = Kind::kNull;
   bool bool_ = false;

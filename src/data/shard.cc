@@ -55,8 +55,11 @@ int64_t file_size(const std::string& path) {
 }  // namespace
 
 int64_t chunk_rows(const FieldSpec& field, int64_t samples, int64_t chunk_bytes) {
-  const int64_t rows = chunk_bytes / std::max<int64_t>(1, field.sample_bytes());
-  return std::clamp<int64_t>(rows, 1, std::max<int64_t>(1, samples));
+  samples = std::max<int64_t>(1, samples);
+  const int64_t target = std::clamp<int64_t>(chunk_bytes / std::max<int64_t>(1, field.sample_bytes()), 1, samples);
+  // Even chunks: HDF5 stores the last chunk at full size, so a nearly empty one wastes space.
+  const int64_t chunks = (samples + target - 1) / target;
+  return (samples + chunks - 1) / chunks;
 }
 
 int64_t write_shard(const std::string& path, const std::vector<FieldSpec>& fields,

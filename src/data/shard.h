@@ -34,7 +34,8 @@ struct ShardWriteOptions {
 int64_t write_shard(const std::string& path, const std::vector<FieldSpec>& fields,
                     const std::vector<const void*>& columns, int64_t samples, const ShardWriteOptions& options);
 
-// Rows per chunk for a field: about `chunk_bytes`, at least 1, at most `samples`.
+// Rows per chunk for a field: at most about `chunk_bytes` (at least one row), chosen so that
+// the chunks of `samples` rows come out nearly equal.
 int64_t chunk_rows(const FieldSpec& field, int64_t samples, int64_t chunk_bytes);
 
 // An open shard, checked against the manifest. Reads are serialized by the HDF5 lock; a

@@ -54,6 +54,19 @@ TEST(Json, DumpRoundTripsAndKeepsOrder) {
   EXPECT_EQ(back.dump(), text);
 }
 
+TEST(Json, FlatObjectsInArraysPrintOnOneLine) {
+  Json row = Json::object();
+  row.set("file", "a.h5");
+  row.set("samples", 3);
+  Json nested = Json::object();
+  nested.set("shape", Json::array({Json(2), Json(2)}));
+  Json top = Json::object();
+  top.set("rows", Json::array({row, nested}));
+  EXPECT_EQ(top.dump(),
+            "{\n  \"rows\": [\n    {\"file\": \"a.h5\", \"samples\": 3},\n    {\n      \"shape\": [2, 2]\n    }\n  ]\n}\n");
+  EXPECT_EQ(top.dump_line(), "{\"rows\":[{\"file\":\"a.h5\",\"samples\":3},{\"shape\":[2,2]}]}\n");
+}
+
 TEST(Json, SetReplacesExistingKey) {
   Json j = Json::object();
   j.set("k", 1);

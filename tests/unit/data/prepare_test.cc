@@ -175,6 +175,16 @@ TEST(PrepareIdx, FailureLeavesNothingThatLooksLikeADataset) {
   }
 }
 
+TEST(PrepareIdx, ChunksAreNearlyEqualAndAboutTheTargetSize) {
+  const FieldSpec image{"x", DType::kUInt8, {28, 28}, FieldRole::kImage};  // 784 bytes
+  EXPECT_EQ(chunk_rows(image, 5000, 512 << 10), 625);    // 8 chunks of 625, not 7 × 668 + 32
+  EXPECT_EQ(chunk_rows(image, 20000, 512 << 10), 667);   // 30 chunks
+  EXPECT_EQ(chunk_rows(image, 100, 512 << 10), 100);     // one chunk for a small shard
+  EXPECT_EQ(chunk_rows(image, 10, 100), 1);              // at least one row
+  const FieldSpec label{"y", DType::kUInt8, {}, FieldRole::kLabel};
+  EXPECT_EQ(chunk_rows(label, 20000, 512 << 10), 20000);
+}
+
 TEST(PrepareIdx, SplitEvenly) {
   EXPECT_EQ(split_evenly(10, 3), (std::vector<int64_t>{4, 3, 3}));
   EXPECT_EQ(split_evenly(9, 3), (std::vector<int64_t>{3, 3, 3}));

@@ -1,0 +1,13 @@
+#pragma once
+// The run directory runs/<name>/ of a training run.
+#include <string>
+
+#include "config/config.h"
+
+namespace dpt::apps {
+
+// Collective over MPI_COMM_WORLD. Rank 0 creates <run.dir>/<run.name>/ and writes the resolved
+// config.ini there; every rank returns the path. Throws ConfigError when it cannot be created.
+std::string prepare_run_dir(const config::Config& config);
+
+}  // namespace dpt::apps

@@ -1,0 +1,88 @@
+#pragma once
+// GradReducer: averages gradients over all ranks, bucketed and overlapped with backward.
+//
+// Usage per optimizer step of A micro-steps (the same on every rank):
+//   for m in 0..A-1: reducer.prepare_backward(/*sync=*/m == A-1); loss_m.backward();
+//   reducer.finalize();   // every parameter's .grad now holds the average over ranks
+//   optimizer.step();
+// Micro-steps with sync=false only accumulate into .grad locally (no communication).
+//
+// Note [Overlap]
+// In the sync micro-step a hook on every parameter fires when autograd has computed its
+// gradient. The hook copies (accumulated .grad + new gradient) into the parameter's slice of
+// its bucket's flat buffer. When a bucket's last slice arrives, the bucket (and any later
+// ready ones) is handed to the communicator as an async all-reduce — strictly in bucket index
+// order, the same on every rank (Note [Bucket order]) — and runs on the communication thread
+// while autograd goes on with earlier layers. finalize() launches what is left (parameters that
+// got no gradient contribute their accumulated .grad or zeros), waits, and copies the averaged
+// buffers back into .grad (converting from ddp.grad_dtype when it is bf16/fp16).
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "comm/communicator.h"
+
+namespace dpt::ddp {
+
+struct ReducerOptions {
+  int64_t first_bucket_bytes = int64_t{1} << 20;
+  int64_t bucket_bytes = int64_t{25} << 20;
+  c10::optional<at::ScalarType> grad_dtype;  // reduce in this dtype; none = the parameter's
+};
+
+class GradReducer {
+ public:
+  // Registers the hooks. `names` label parameters in warnings. The communicator must outlive
+  // the reducer.
+  GradReducer(std::vector<std::string> names, std::vector<at::Tensor> params, comm::Communicator& comm,
+              ReducerOptions options);
+  ~GradReducer();
+  GradReducer(const GradReducer&) = delete;
+  GradReducer& operator=(const GradReducer&) = delete;
+
+  // Before each micro-step's backward. sync = this micro-step ends the optimizer step.
+  void prepare_backward(bool sync);
+  // After the sync micro-step's backward: see Note [Overlap]. Returns the seconds spent waiting
+  // for communication (the part not hidden behind backward).
+  double finalize();
+
+  const std::vector<std::vector<size_t>>& buckets() const { return buckets_; }
+  // Buckets launched from inside backward in the last sync step (the rest waited for finalize).
+  size_t buckets_launched_in_backward() const { return launched_in_backward_; }
+
+ private:
+  struct Slot {
+    size_t bucket;
+    int64_t offset;  // elements into the bucket buffer
+  };
+  struct Bucket {
+    at::Tensor buffer;
+    size_t pending = 0;  // slices still missing in this step
+    std::shared_ptr<comm::Work> work;
+  };
+
+  void on_gradient(size_t index, const at::Tensor& grad);
+  at::Tensor slice(size_t index);
+  // Launches consecutive ready buckets from next_launch_. Caller holds mutex_.
+  void launch_ready();
+
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> params_;
+  comm::Communicator& comm_;
+  std::vector<std::vector<size_t>> buckets_;
+  std::vector<Bucket> state_;
+  std::vector<Slot> slots_;
+  std::vector<unsigned> hooks_;
+  std::vector<bool> ready_;  // per parameter, this step
+  std::vector<bool> warned_unused_;
+
+  std::mutex mutex_;  // hooks may run on autograd's device threads
+  bool sync_ = false;
+  size_t next_launch_ = 0;
+  size_t launched_in_backward_ = 0;
+};
+
+}  // namespace dpt::ddp

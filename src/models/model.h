@@ -1,0 +1,31 @@
+#pragma once
+// The model interface and registry. A model maps a batch of samples to class logits; its
+// parameters' names (named_parameters()) are the names checkpoints store.
+#include <torch/nn/module.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace dpt::models {
+
+// What the data tells the model: one sample's shape (without the batch axis) and class count.
+struct InputSpec {
+  std::vector<int64_t> sample_shape;  // e.g. {28, 28} or {1, 28, 28}
+  int64_t num_classes = 0;
+};
+
+class Model : public torch::nn::Module {
+ public:
+  // x: [batch, sample_shape...] float; returns [batch, num_classes] logits.
+  virtual at::Tensor forward(const at::Tensor& x) = 0;
+};
+
+// Builds model.type from the config. Initialization is deterministic: it draws from a
+// generator seeded with train.seed, so every rank (and every run) builds the same weights.
+// Throws ConfigError for an unknown type or a shape the model cannot take.
+std::shared_ptr<Model> make_model(const config::Config& config, const InputSpec& input);
+
+}  // namespace dpt::models

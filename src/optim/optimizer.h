@@ -1,0 +1,38 @@
+#pragma once
+// Optimizers, learning-rate schedules and gradient clipping, configured from [optim].
+#include <torch/optim/optimizer.h>
+
+#include <memory>
+
+#include "config/config.h"
+
+namespace dpt::optim {
+
+// Builds optim.name (sgd | adam | adamw) over `parameters` with the [optim] settings.
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const config::Config& config,
+                                                        const std::vector<at::Tensor>& parameters);
+
+// Sets the learning rate of every parameter group.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+// Learning rate at optimizer step `step` (0-based) of `total_steps`: linear warm-up from 0 to
+// optim.lr over optim.warmup_steps, then constant, or cosine / linear decay to
+// optim.lr × optim.min_lr_ratio at the last step.
+class LrSchedule {
+ public:
+  LrSchedule(const config::Config& config, int64_t total_steps);
+  double at(int64_t step) const;
+
+ private:
+  double peak_;
+  double floor_;
+  int64_t warmup_;
+  int64_t total_;
+  std::string kind_;
+};
+
+// Scales the gradients of `parameters` so that their global L2 norm is at most `max_norm`
+// (when max_norm > 0). Returns the norm before clipping (computed in float64).
+double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm);
+
+}  // namespace dpt::optim

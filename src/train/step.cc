@@ -1,0 +1,39 @@
+#include "train/step.h"
+
+#include <torch/nn/functional/loss.h>
+
+#include "common/timer.h"
+#include "optim/optimizer.h"
+
+namespace dpt::train {
+
+StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, ddp::GradReducer* reducer,
+                     const std::vector<at::Tensor>& parameters, int64_t accumulation,
+                     const std::function<MicroBatch()>& next_batch, double clip_norm) {
+  StepStats stats;
+  double loss_sum = 0;
+  for (int64_t m = 0; m < accumulation; ++m) {
+    Stopwatch data;
+    const MicroBatch batch = next_batch();
+    stats.data_wait_s += data.seconds();
+
+    Stopwatch compute;
+    if (reducer != nullptr) reducer->prepare_backward(/*sync=*/m + 1 == accumulation);
+    const at::Tensor logits = model.forward(batch.inputs);
+    const at::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+    loss.div(static_cast<double>(accumulation)).backward();
+    loss_sum += loss.item<double>();
+    stats.forward_backward_s += compute.seconds();
+  }
+  if (reducer != nullptr) stats.comm_exposed_s = reducer->finalize();
+
+  Stopwatch update;
+  stats.grad_norm = optim::clip_grad_norm(parameters, clip_norm);
+  optimizer.step();
+  optimizer.zero_grad();
+  stats.optimizer_s = update.seconds();
+  stats.loss = loss_sum / static_cast<double>(accumulation);
+  return stats;
+}
+
+}  // namespace dpt::train
