@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   # required stack (CPU build; CUDA + NCCL come from /usr/local/cuda when present)
   libtorch-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-  libboost-program-options-dev
+  libboost-program-options-dev zlib1g-dev
   # without a threaded BLAS LibTorch falls back to reference BLAS (~30x slower)
   libopenblas0-pthread
   # tests and benchmarks

@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "common/error.h"
-#include "common/log.h"
 #include "data/idx.h"
 
 namespace fs = std::filesystem;
@@ -152,9 +151,7 @@ Manifest prepare_idx(const PrepareIdxOptions& o) {
   source.samples = images.dims[0];
   source.class_names = o.class_names;
   source.source = "IDX images " + o.images + ", labels " + o.labels;
-  Manifest m = write_split(source, o.out, o.write);
-  DPT_LOG(kInfo) << "prepared " << m.total_samples << " samples in " << m.shards.size() << " shard(s) at " << o.out;
-  return m;
+  return write_split(source, o.out, o.write);
 }
 
 }  // namespace dpt::data
