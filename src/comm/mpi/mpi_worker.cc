@@ -84,51 +84,49 @@ void MpiWorker::go_idle() {
   idle_cv_.notify_all();
 }
 
+std::shared_ptr<MpiWork> MpiWorker::pop_locked() {
+  auto item = std::move(queue_.front());
+  queue_.pop_front();
+  busy_ = true;
+  item.second->task_ = std::move(item.first);
+  return std::move(item.second);
+}
+
+void MpiWorker::execute(const std::shared_ptr<MpiWork>& work) {
+  std::exception_ptr error;
+  try {
+    work->task_();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  work->task_ = nullptr;  // releases the tensors it holds
+  work->finish(error);  // before going idle: a later inline call sees this one completed
+  go_idle();
+}
+
 void MpiWorker::help_until(const MpiWork* work) {
   for (;;) {
-    std::function<void()> task;
     std::shared_ptr<MpiWork> item;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (busy_ || queue_.empty()) return;  // the worker thread has it, or it already ran
-      task = std::move(queue_.front().first);
-      item = std::move(queue_.front().second);
-      queue_.pop_front();
-      busy_ = true;
+      item = pop_locked();
     }
-    std::exception_ptr error;
-    try {
-      task();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    item->finish(error);
-    go_idle();
+    execute(item);
     if (item.get() == work) return;
   }
 }
 
 void MpiWorker::loop() {
   for (;;) {
-    std::function<void()> task;
-    std::shared_ptr<MpiWork> work;
+    std::shared_ptr<MpiWork> item;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [this] { return !busy_ && (stop_ || !queue_.empty()); });
       if (queue_.empty()) return;  // stop_ and drained
-      task = std::move(queue_.front().first);
-      work = std::move(queue_.front().second);
-      queue_.pop_front();
-      busy_ = true;
+      item = pop_locked();
     }
-    std::exception_ptr error;
-    try {
-      task();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    work->finish(error);  // before going idle: a later inline call sees this one completed
-    go_idle();
+    execute(item);
   }
 }
 

@@ -36,6 +36,8 @@ class MpiWork : public Work {
 
  private:
   MpiWorker* worker_;
+  friend class MpiWorker;
+  std::function<void()> task_;  // set while it runs
   std::mutex mutex_;
   std::condition_variable done_cv_;
   bool done_ = false;
@@ -66,6 +68,10 @@ class MpiWorker {
 
  private:
   void loop();
+  // Takes the queue's head and marks the worker busy. Caller holds mutex_.
+  std::shared_ptr<MpiWork> pop_locked();
+  // Runs a popped task on the calling thread, records its outcome, goes idle.
+  void execute(const std::shared_ptr<MpiWork>& work);
   // Marks the worker idle after a task and wakes whoever waits for that.
   void go_idle();
 
