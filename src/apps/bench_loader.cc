@@ -1,12 +1,15 @@
-// dptrain bench loader: the data loader's throughput per rank over whole epochs, next to a
-// plain read() of the same shard files in the same run, rounds interleaved so that machine
-// noise hits both alike. The page cache is warmed first, so both read from memory.
+// dptrain bench loader: the data loader's throughput per rank over whole epochs, next to two
+// references over the same shard files in the same run: a plain read(), and read() plus the
+// uint8 -> float32 conversion the loader also does. Rounds rotate the three methods so that
+// machine noise hits all alike; the page cache is warm for all (a warm-up epoch runs first).
 //
 // Figures per rank. "raw read() MB/s": every shard file read to its end into a 1 MiB buffer.
-// "loader MB/s": the bytes of all samples of an epoch (every field, over all ranks) divided by
-// the time this rank's loader takes to deliver its share of that epoch — the rate at which the
-// job moves through the dataset, comparable with reading the files once. "delivered": only the
-// rank's own samples (1/W of the epoch).
+// "read() + to float MB/s": the same, converting each byte to float32 into a reused buffer.
+// "loader MB/s": the bytes of all samples of an epoch (every field, all ranks' shares) over the
+// time this rank's loader takes to deliver its share — the rate at which the job moves through
+// the dataset, comparable with reading the files once. "delivered samples/s": the rank's own
+// samples (1/W of the epoch) per second. The loader runs as in training: one Loader for all
+// rounds, its background thread prefetching data.prefetch micro-batches.
 #include <mpi.h>
 
 #include <boost/program_options.hpp>
@@ -30,12 +33,12 @@ namespace {
 
 // Medians over rounds for one rank; sent to rank 0 as a flat array of doubles.
 struct RankFigures {
-  double raw_mb_s, loader_mb_s, samples_s, delivered_mb_s, read_s, collate_s, epoch_s;
+  double raw_mb_s, float_mb_s, loader_mb_s, samples_s, read_s, collate_s, epoch_s;
 };
 constexpr int kFigures = sizeof(RankFigures) / sizeof(double);
 
 RankFigures measure(const data::LoaderOptions& options, const std::vector<std::string>& files, int rounds) {
-  std::vector<double> raw, loader, samples, delivered, read, collate, epoch;
+  std::vector<double> raw, to_float, loader, samples, read, collate, epoch;
   // One loader for the whole run, as in training; epoch 0 warms its buffers and the page cache.
   data::LoaderOptions o = options;
   o.mode = data::LoaderMode::kTrain;
@@ -44,38 +47,43 @@ RankFigures measure(const data::LoaderOptions& options, const std::vector<std::s
   data::consume_epoch(data_loader);
   data::read_files_raw(files, size_t{1} << 20);
   for (int r = 0; r < rounds; ++r) {
-    // Alternate which method goes first, so neither always runs right after the other.
-    for (int k = 0; k < 2; ++k) {
+    // Rotate which method goes first, so none always runs right after another.
+    for (int k = 0; k < 3; ++k) {
       DPT_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
-      if ((k + r) % 2 == 0) {
+      const int method = (k + r) % 3;
+      if (method == 0) {
         Stopwatch watch;
         const int64_t bytes = data::read_files_raw(files, size_t{1} << 20);
         raw.push_back(static_cast<double>(bytes) / watch.seconds() / 1e6);
+      } else if (method == 1) {
+        Stopwatch watch;
+        const int64_t bytes = data::read_files_to_float(files, size_t{1} << 20);
+        to_float.push_back(static_cast<double>(bytes) / watch.seconds() / 1e6);
       } else {
         const data::LoaderPass p = data::consume_epoch(data_loader);
         loader.push_back(static_cast<double>(p.epoch_bytes) / p.seconds / 1e6);
         samples.push_back(static_cast<double>(p.samples) / p.seconds);
-        delivered.push_back(static_cast<double>(p.samples * data_loader.manifest().sample_bytes()) / p.seconds / 1e6);
         read.push_back(p.stats.read_seconds);
         collate.push_back(p.stats.collate_seconds);
         epoch.push_back(p.seconds);
       }
     }
   }
-  return {median(raw), median(loader), median(samples), median(delivered), median(read), median(collate), median(epoch)};
+  return {median(raw),     median(to_float), median(loader), median(samples),
+          median(read), median(collate),  median(epoch)};
 }
 
 std::string table(const std::vector<RankFigures>& ranks) {
   std::ostringstream out;
-  out << "| rank | raw read() MB/s | loader MB/s (epoch bytes / epoch time) | ratio | delivered samples/s "
-         "| delivered MB/s | epoch s | loader thread: block s / collate s |\n"
-         "|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  out << "| rank | raw read() MB/s | read() + to float MB/s | loader MB/s | loader / read() | loader / "
+         "(read() + to float) | delivered samples/s | epoch s | loader thread: blocks s / collate s |\n"
+         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t r = 0; r < ranks.size(); ++r) {
     const RankFigures& f = ranks[r];
     char line[256];
-    std::snprintf(line, sizeof line, "| %zu | %.0f | %.0f | %.2f | %.0f | %.0f | %.3f | %.3f / %.3f |\n", r,
-                  f.raw_mb_s, f.loader_mb_s, f.loader_mb_s / f.raw_mb_s, f.samples_s, f.delivered_mb_s, f.epoch_s,
-                  f.read_s, f.collate_s);
+    std::snprintf(line, sizeof line, "| %zu | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.4f | %.4f / %.4f |\n", r,
+                  f.raw_mb_s, f.float_mb_s, f.loader_mb_s, f.loader_mb_s / f.raw_mb_s, f.loader_mb_s / f.float_mb_s,
+                  f.samples_s, f.epoch_s, f.read_s, f.collate_s);
     out << line;
   }
   return out.str();

@@ -16,6 +16,11 @@ std::vector<std::string> shard_paths(const std::string& dir);
 // the bytes read. Throws DataError when a file cannot be read.
 int64_t read_files_raw(const std::vector<std::string>& paths, size_t buffer_bytes);
 
+// The reference for the loader's float output: reads every file like read_files_raw() and
+// converts each byte to float32 into one reused buffer (pixels_to_float), sequentially, no
+// shuffle. The least work any loader that hands out float32 images can do. Returns the bytes.
+int64_t read_files_to_float(const std::vector<std::string>& paths, size_t buffer_bytes);
+
 struct LoaderPass {
   int64_t epoch = 0;
   double seconds = 0;         // from the call to the last micro-batch of the epoch

@@ -1,6 +1,9 @@
 // Each bad-input case produces its own one-line error naming the file and what to do, both
 // when the dataset is opened (Dataset, as the loader does) and in the full check of inspect.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -51,6 +54,17 @@ TEST_F(Validation, IntactSplitOpensAndChecksClean) {
   EXPECT_TRUE(check.manifest_ok);
   EXPECT_TRUE(check.problems.empty());
   EXPECT_EQ(check.manifest.total_samples, 60);
+}
+
+TEST_F(Validation, OpensShardsWithoutHdf5FileLocking) {
+  // Another holder of an exclusive flock() (a writer, or a file system that refuses locks):
+  // HDF5's default locking would fail the open; dptrain opens read-only without locking.
+  const int fd = ::open(shard(0).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  EXPECT_EQ(open_error(dir()), "no error");
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
 }
 
 TEST_F(Validation, MissingDirectoryAndManifest) {
