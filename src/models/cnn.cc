@@ -50,18 +50,19 @@ TORCH_MODULE(ResidualBlock);
 
 }  // namespace
 
-Cnn::Cnn(int64_t in_channels, int64_t channels, int64_t classes) {
+Cnn::Cnn(int64_t in_channels, int64_t height, int64_t width, int64_t channels, int64_t classes) {
   const int64_t c = channels;
+  auto halved = [](int64_t n) { return (n + 1) / 2; };  // a 3×3 stride-2 conv with padding 1
   features_ = register_module(
       "features", torch::nn::Sequential(ConvBlock(in_channels, c, 1), ResidualBlock(c), ConvBlock(c, 2 * c, 2),
                                         ResidualBlock(2 * c), ConvBlock(2 * c, 4 * c, 2), ResidualBlock(4 * c)));
-  head_ = register_module("head", torch::nn::Linear(4 * c, classes));
+  head_ = register_module("head", torch::nn::Linear(4 * c * halved(halved(height)) * halved(halved(width)), classes));
 }
 
 at::Tensor Cnn::forward(const at::Tensor& x) {
   at::Tensor h = x.dim() == 3 ? x.unsqueeze(1) : x;  // [B, H, W] → [B, 1, H, W]
   h = features_->forward(h);
-  return head_->forward(h.mean({2, 3}));
+  return head_->forward(h.flatten(1));
 }
 
 }  // namespace dpt::models

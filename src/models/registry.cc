@@ -29,7 +29,9 @@ std::shared_ptr<Model> build(const config::Config& config, const InputSpec& inpu
     const bool image = s.size() == 2 || (s.size() == 3 && s[0] <= 4);
     DPT_CHECK(image, ConfigError, "model.type=cnn needs image samples [H, W] or [C, H, W]; the dataset's "
               "samples have " << s.size() << " dimensions");
-    return std::make_shared<Cnn>(s.size() == 3 ? s[0] : 1, config.get_int("model.channels"), input.num_classes);
+    const size_t h = s.size() - 2;
+    return std::make_shared<Cnn>(s.size() == 3 ? s[0] : 1, s[h], s[h + 1], config.get_int("model.channels"),
+                                 input.num_classes);
   }
   DPT_THROW(ConfigError, "model.type='" << type << "' is not a model; known: mlp, cnn");
 }

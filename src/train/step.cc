@@ -3,6 +3,7 @@
 #include <torch/nn/functional/loss.h>
 
 #include "common/timer.h"
+#include "common/trace.h"
 #include "optim/optimizer.h"
 
 namespace dpt::train {
@@ -14,23 +15,39 @@ StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, d
   double loss_sum = 0;
   for (int64_t m = 0; m < accumulation; ++m) {
     Stopwatch data;
-    const MicroBatch batch = next_batch();
+    MicroBatch batch;
+    {
+      DPT_TRACE_SPAN("data wait", trace::kMainTrack);
+      batch = next_batch();
+    }
     stats.data_wait_s += data.seconds();
 
     Stopwatch compute;
     if (reducer != nullptr) reducer->prepare_backward(/*sync=*/m + 1 == accumulation);
-    const at::Tensor logits = model.forward(batch.inputs);
-    const at::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-    loss.div(static_cast<double>(accumulation)).backward();
+    at::Tensor loss;
+    {
+      DPT_TRACE_SPAN("forward", trace::kMainTrack);
+      loss = torch::nn::functional::cross_entropy(model.forward(batch.inputs), batch.labels);
+    }
+    {
+      DPT_TRACE_SPAN("backward", trace::kMainTrack);
+      loss.div(static_cast<double>(accumulation)).backward();
+    }
     loss_sum += loss.item<double>();
     stats.forward_backward_s += compute.seconds();
   }
-  if (reducer != nullptr) stats.comm_exposed_s = reducer->finalize();
+  if (reducer != nullptr) {
+    DPT_TRACE_SPAN("gradient wait", trace::kMainTrack);
+    stats.comm_exposed_s = reducer->finalize();
+  }
 
   Stopwatch update;
-  stats.grad_norm = optim::clip_grad_norm(parameters, clip_norm);
-  optimizer.step();
-  optimizer.zero_grad();
+  {
+    DPT_TRACE_SPAN("optimizer", trace::kMainTrack);
+    stats.grad_norm = optim::clip_grad_norm(parameters, clip_norm);
+    optimizer.step();
+    optimizer.zero_grad();
+  }
   stats.optimizer_s = update.seconds();
   stats.loss = loss_sum / static_cast<double>(accumulation);
   return stats;

@@ -1,5 +1,7 @@
 #include "comm/mpi/mpi_worker.h"
 
+#include "common/trace.h"
+
 namespace dpt::comm {
 
 void MpiWork::wait() {
@@ -45,8 +47,9 @@ MpiWorker::~MpiWorker() {
   }
 }
 
-std::shared_ptr<Work> MpiWorker::submit(std::function<void()> task) {
+std::shared_ptr<Work> MpiWorker::submit(std::function<void()> task, std::string label) {
   auto work = std::make_shared<MpiWork>(this);
+  work->label_ = std::move(label);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.emplace_back(std::move(task), work);
@@ -95,6 +98,8 @@ std::shared_ptr<MpiWork> MpiWorker::pop_locked() {
 void MpiWorker::execute(const std::shared_ptr<MpiWork>& work) {
   std::exception_ptr error;
   try {
+    const bool worker_thread = std::this_thread::get_id() == thread_.get_id();
+    DPT_TRACE_SPAN(work->label_, worker_thread ? trace::kCommTrack : trace::kMainTrack);
     work->task_();
   } catch (...) {
     error = std::current_exception();

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "comm/communicator.h"
@@ -38,6 +39,7 @@ class MpiWork : public Work {
   MpiWorker* worker_;
   friend class MpiWorker;
   std::function<void()> task_;  // set while it runs
+  std::string label_;
   std::mutex mutex_;
   std::condition_variable done_cv_;
   bool done_ = false;
@@ -54,8 +56,9 @@ class MpiWorker {
   MpiWorker(const MpiWorker&) = delete;
   MpiWorker& operator=(const MpiWorker&) = delete;
 
-  // Queues `task`; it runs on the worker thread after every earlier task.
-  std::shared_ptr<Work> submit(std::function<void()> task);
+  // Queues `task`; it runs on the worker thread after every earlier task. `label` names its
+  // span on the timeline (common/trace.h); pass "" when not tracing.
+  std::shared_ptr<Work> submit(std::function<void()> task, std::string label = "");
   // Runs `task` on the calling thread once every earlier task has run, and waits for it: a
   // blocking collective then costs no thread hand-off (two context switches, ~5-10 us).
   // Rethrows the task's error.
@@ -78,7 +81,7 @@ class MpiWorker {
   std::mutex mutex_;
   std::condition_variable cv_;       // wakes the worker thread
   std::condition_variable idle_cv_;  // wakes run_inline() callers when the worker goes idle
-  std::deque<std::pair<std::function<void()>, std::shared_ptr<MpiWork>>> queue_;
+  std::deque<std::pair<std::function<void()>, std::shared_ptr<MpiWork>>> queue_;  // work holds the label
   bool stop_ = false;
   bool busy_ = false;
   bool detached_ = false;
