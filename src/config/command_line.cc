@@ -144,10 +144,21 @@ ParsedCommand parse_command(const CommandSpec& spec, const std::vector<std::stri
   po::positional_options_description positional;
   for (const auto& name : spec.positional) positional.add(name.c_str(), 1);
 
+  // "--data.test=" sets an empty value (Boost rejects an empty value after '=').
+  std::vector<std::string> tokens;
+  for (const auto& arg : args) {
+    if (arg.size() > 3 && arg.compare(0, 2, "--") == 0 && arg.back() == '=' &&
+        arg.find('=') == arg.size() - 1) {
+      tokens.push_back(arg.substr(0, arg.size() - 1));
+      tokens.emplace_back();
+    } else {
+      tokens.push_back(arg);
+    }
+  }
   ParsedCommand result;
   po::parsed_options parsed(&all);
   try {
-    parsed = po::command_line_parser(args).options(all).positional(positional).run();
+    parsed = po::command_line_parser(tokens).options(all).positional(positional).run();
     po::store(parsed, result.local);
     po::notify(result.local);
   } catch (const po::unknown_option& e) {

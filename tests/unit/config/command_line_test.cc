@@ -51,6 +51,12 @@ TEST(CommandLine, FileThenCommandLinePrecedence) {
   std::remove(ini.c_str());
 }
 
+TEST(CommandLine, EmptyValueAfterEqualsSign) {
+  auto parsed = parse_command(bench_like(), {"--run.name=", "--run.dir", ""});
+  EXPECT_EQ(parsed.config.get_string("run.name"), "");
+  EXPECT_EQ(parsed.config.get_string("run.dir"), "");
+}
+
 TEST(CommandLine, UnknownKeyOnCommandLineSuggestsNearest) {
   const std::string what = error_of(bench_like(), {"--comm.bakend=mpi"});
   EXPECT_NE(what.find("unknown option 'comm.bakend'"), std::string::npos) << what;
