@@ -13,6 +13,12 @@ namespace dpt::apps {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;  // a runtime failure (data, checkpoint, communication)
 inline constexpr int kExitUsage = 2;  // bad command line or configuration
+// A stop signal (run.stop_signals) arrived; every rank stopped at the same step boundary after
+// a checkpoint was committed. Not a failure: `dptrain train --resume auto` continues where it
+// stopped, and cluster/slurm/train.sbatch requeues the job on this code. 75 is EX_TEMPFAIL of
+// <sysexits.h> ("temporary failure; try again later"), far from 1/2 and from the 128+N of a
+// process killed by signal N.
+inline constexpr int kExitStopped = 75;
 
 struct Command {
   // Builds the command's spec (name, summary, sections, local options).

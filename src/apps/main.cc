@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "config/command_line.h"
 #include "runtime/mpi_session.h"
+#include "runtime/signals.h"
 
 namespace {
 
@@ -27,7 +28,8 @@ void print_usage(std::ostream& out) {
         << spec.summary << "\n";
   }
   out << "  help env            the DPT_* environment variables\n"
-         "\nexit codes: 0 done, 1 runtime error, 2 bad command line or configuration\n";
+         "\nexit codes: 0 done, 1 runtime error, 2 bad command line or configuration,\n"
+         "            75 stopped by a signal after a checkpoint (continue with --resume auto)\n";
 }
 
 void print_env_help(std::ostream& out) {
@@ -105,8 +107,11 @@ int main(int argc, char** argv) {
     dpt::log::write(dpt::log::Level::kError, std::string("unexpected error: ") + e.what());
     code = dpt::apps::kExitError;
   }
+  // A stop (kExitStopped) is not a failure: every rank agreed on it and returns it together,
+  // and the launcher's clean-up SIGTERM must not turn it into a kill (runtime/signals.h).
+  if (code == dpt::apps::kExitStopped) dpt::runtime::ignore_stop_signals();
   // With several ranks a failing rank must not leave the others blocked in a collective.
-  if (code != dpt::apps::kExitOk && session && session->world_size() > 1) {
+  if (code != dpt::apps::kExitOk && code != dpt::apps::kExitStopped && session && session->world_size() > 1) {
     MPI_Abort(MPI_COMM_WORLD, code);
   }
   return code;

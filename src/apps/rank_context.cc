@@ -5,6 +5,14 @@
 #include "common/log.h"
 #include "runtime/launcher_check.h"
 
+// Note [BLAS threads]: OpenBLAS (the BLAS of Debian's LibTorch) sizes its own thread pool when
+// it loads, from the CPU affinity, and at::set_num_threads does not change it. A rank pinned to
+// one core (mpirun binds by default) then multiplies with 1 BLAS thread and an unpinned one
+// (srun without a task-binding plugin) with every core: different GEMM blockings, different
+// rounding, different losses for the same run. Setting it from run.threads makes the result
+// independent of the launcher. Weak, so other BLAS libraries (without the symbol) link too.
+extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
+
 namespace dpt::apps {
 
 RankContext setup_rank(const config::Config& config) {
@@ -16,6 +24,7 @@ RankContext setup_rank(const config::Config& config) {
   ctx.device = runtime::bind_device(ctx.topology);
   ctx.threads = runtime::threads_per_rank(ctx.topology, static_cast<int>(config.get_int("run.threads")));
   at::set_num_threads(ctx.threads);
+  if (openblas_set_num_threads != nullptr) openblas_set_num_threads(ctx.threads);  // Note [BLAS threads]
   DPT_LOG(kInfo) << ctx.topology.world_size << " rank(s) on " << ctx.topology.num_nodes << " node(s), "
                  << ctx.topology.local_size << " per node; rank 0 on " << ctx.device.str() << ", "
                  << ctx.threads << " thread(s) per rank";

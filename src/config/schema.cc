@@ -77,6 +77,10 @@ const std::vector<OptionSpec>& schema() {
       {"log.progress", T::kString, "auto",
        "rank 0 progress: auto (bar on a terminal, lines otherwise), bar, lines, off", -1e300,
        "auto|bar|lines|off"},
+      // run (continued)
+      {"run.stop_signals", T::kString, "TERM,USR1,USR2",
+       "signals that make training checkpoint at the next step and exit with code 75 (requeue); "
+       "comma-separated, or 'none'"},
   };
   return table;
 }
