@@ -5,7 +5,10 @@
 
 namespace dpt::data {
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// An AVX2 clone picked at load time (an ifunc). Not under sanitizers: their runtime is not up
+// yet when the dynamic loader runs an instrumented ifunc resolver, which then crashes.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 void pixels_to_float(const uint8_t* in, float* out, int64_t n, float scale, float shift) {

@@ -1,4 +1,5 @@
 #include "data/loader.h"
+#include "data/loader_bench.h"
 
 #include <gtest/gtest.h>
 
@@ -306,6 +307,25 @@ TEST_F(LoaderTest, InfiniteTrainingStreamRollsOverEpochs) {
   }
   EXPECT_EQ(epochs, (std::set<int64_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(loader.state(), (LoaderState{5, 0}));
+}
+
+TEST_F(LoaderTest, BenchHelpersReadWholeFilesAndWholeEpochs) {
+  const Manifest m = read_manifest(dir());
+  const std::vector<std::string> files = shard_paths(dir());
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(read_files_raw(files, 4096), m.total_bytes());
+  EXPECT_EQ(read_files_to_float(files, 4096), m.total_bytes());
+  LoaderOptions o = options(dir(), 16, 4);
+  o.max_epochs = 2;
+  Loader loader(o);
+  for (int64_t epoch = 0; epoch < 2; ++epoch) {
+    const LoaderPass pass = consume_epoch(loader);
+    EXPECT_EQ(pass.epoch, epoch);
+    EXPECT_EQ(pass.samples, 96);
+    EXPECT_EQ(pass.epoch_bytes, 96 * 17);  // 16 pixels + 1 label per sample
+    EXPECT_GT(pass.seconds, 0.0);
+  }
+  EXPECT_THROW(consume_epoch(loader), DataError);  // the loader has ended
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs `dptrain bench loader` with 1 and 2 ranks on the Fashion-MNIST training split (prepared
+# like launch/quickstart.sh does: 4 uncompressed shards), then a short `dptrain train` of each
+# Fashion-MNIST config for the loader/training ratio, and writes benchmarks/results/loader.md.
+# Usage: benchmarks/loader.sh [build-dir]   (default: build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build}/dptrain
+out=$root/benchmarks/results/loader.md
+src=/usr/share/datasets/fashion-mnist
+[[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for split in train:train test:t10k; do
+  "$bin" prepare idx --images "$src/${split##*:}-images-idx3-ubyte.gz" --labels "$src/${split##*:}-labels-idx1-ubyte.gz" \
+    --out "$work/fashion_mnist/${split%%:*}" --shards "$([[ ${split%%:*} == train ]] && echo 4 || echo 1)" >/dev/null
+done
+split=$work/fashion_mnist/train
+geometry="--global-batch 128 --micro-batch 64"  # configs/fashion_mnist_*.ini
+show() { sed "s#$work#/tmp/…#g; s#$root/##g"; }
+
+# Column $1 (1-based, "| a | b |" -> a is 1) of the rank rows of a bench table: min over ranks.
+column_min() { awk -F'|' -v c="$(($1 + 1))" '/^\| [0-9]+ \|/ { v = $c + 0; if (m == "" || v < m) m = v } END { print m }'; }
+
+declare -A loader_ratio float_ratio samples_per_rank
+{
+  echo "# Data loader: throughput next to plain read() of the same shards"
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB,"
+  echo "$(mpirun --version | head -1). Split: Fashion-MNIST train, 60000 samples of 785 bytes (x uint8 [28, 28],"
+  echo "y uint8), 4 uncompressed shards of ~12 MB, as launch/quickstart.sh prepares it. Geometry of"
+  echo "configs/fashion_mnist_*.ini: global batch 128, micro-batch 64; data.shuffle_block 16384, data.prefetch 4."
+  echo
+  echo "What the columns mean (per rank; medians of 7 rounds; the three methods rotate within a round,"
+  echo "page cache warm, the loader alive across rounds as in training):"
+  echo
+  echo "- **raw read() MB/s**: every shard file read to its end with read() into a 1 MiB buffer."
+  echo "- **read() + to float MB/s**: the same plus converting every byte to float32 into a reused buffer:"
+  echo "  the least work any loader that hands out float32 images does (no shuffle, no batches)."
+  echo "- **loader MB/s**: bytes of all samples of one epoch (every rank's share) / the time this rank's"
+  echo "  loader takes to deliver its share — how fast the job moves through the data. The loader gathers"
+  echo "  the shuffled rows of whole blocks and converts them to float32 batches (x/255 - mean)/std."
+  echo "- **delivered samples/s**: this rank's own samples (1/W of the epoch) per second."
+  echo "- **loader thread**: seconds per epoch its background thread spent loading blocks / building batches."
+  for np in 1 2; do
+    cmd="mpirun --allow-run-as-root --oversubscribe -np $np $bin bench loader --dir $split $geometry --rounds 7"
+    echo
+    echo "## $np rank(s)"
+    echo
+    echo "Command: \`$(show <<<"$cmd")\`"
+    echo
+    table=$($cmd 2>/dev/null | tail -n +3)
+    show <<<"$table"
+    loader_ratio[$np]=$(column_min 5 <<<"$table")
+    float_ratio[$np]=$(column_min 6 <<<"$table")
+    samples_per_rank[$np]=$(column_min 7 <<<"$table")
+  done
+
+  echo
+  echo "## Loader vs training"
+  echo
+  echo "Training throughput of a short run (100 steps, 2 ranks, the loader feeding it), from summary.json,"
+  echo "against the 2-rank loader's delivered samples/s per rank from the table above:"
+  echo
+  echo "| config | training samples/s (job) | per rank | loader samples/s per rank | loader / training |"
+  echo "|---|---:|---:|---:|---:|"
+  for cfg in mlp cnn; do
+    cmd="mpirun --allow-run-as-root --oversubscribe -np 2 $bin train --config configs/fashion_mnist_$cfg.ini --data.train=$split --data.test=$work/fashion_mnist/test --train.steps=100 --run.dir=$work/runs --run.name=$cfg --log.progress=off"
+    (cd "$root" && $cmd >/dev/null 2>&1)
+    sps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['samples_per_s']))" "$work/runs/$cfg/summary.json")
+    echo "| fashion_mnist_$cfg | $sps | $((sps / 2)) | ${samples_per_rank[2]} | $(awk -v a="${samples_per_rank[2]}" -v b="$((sps / 2))" 'BEGIN { printf "%.0f", a / b }') |"
+  done
+  echo
+  echo "Training command: \`$(show <<<"$cmd" | sed 's/cnn/<mlp|cnn>/g')\`"
+
+  echo
+  echo "## Against the targets (issue 3)"
+  echo
+  echo "| figure | target | 1 rank | 2 ranks |"
+  echo "|---|---|---:|---:|"
+  echo "| loader / raw read() | >= 0.8 | ${loader_ratio[1]} | ${loader_ratio[2]} |"
+  echo "| loader / (read() + to float) | (reference) | ${float_ratio[1]} | ${float_ratio[2]} |"
+} >"$out"
+cat "$out"
