@@ -36,5 +36,8 @@ Command prepare_idx_command();
 Command inspect_command();
 Command bench_loader_command();
 Command train_command();
+Command eval_command();
+Command export_command();
+Command bench_checkpoint_command();
 
 }  // namespace dpt::apps

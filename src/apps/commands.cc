@@ -5,10 +5,13 @@ namespace dpt::apps {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       train_command(),
+      eval_command(),
+      export_command(),
       prepare_idx_command(),
       inspect_command(),
       bench_allreduce_command(),
       bench_loader_command(),
+      bench_checkpoint_command(),
   };
   return list;
 }

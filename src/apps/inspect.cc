@@ -1,9 +1,11 @@
-// dptrain inspect <dir>: describes a dataset split and checks it against its manifest. Exits
-// with kExitError when the check finds a problem, so scripts can rely on it.
+// dptrain inspect <dir>: describes a dataset split and checks it against its manifest.
+// dptrain inspect <file.h5>: describes a checkpoint and verifies every tensor's checksum.
+// Exits with kExitError when the check finds a problem, so scripts can rely on it.
 #include <boost/program_options.hpp>
 #include <iostream>
 
 #include "apps/command.h"
+#include "checkpoint/inspect.h"
 #include "common/error.h"
 #include "data/dataset.h"
 #include "data/inspect.h"
@@ -14,8 +16,14 @@ namespace dpt::apps {
 namespace {
 
 int run(const config::ParsedCommand& parsed) {
-  DPT_CHECK(parsed.local.count("path"), ConfigError, "usage: dptrain inspect <dataset directory>");
+  DPT_CHECK(parsed.local.count("path"), ConfigError, "usage: dptrain inspect <dataset directory | checkpoint.h5>");
   const std::string path = parsed.local["path"].as<std::string>();
+  if (checkpoint::is_hdf5_file(path)) {
+    checkpoint::IoComm comm(MPI_COMM_WORLD);
+    const checkpoint::Inspection inspection = checkpoint::inspect_file(path, comm);
+    if (comm.rank() == 0) std::cout << inspection.text << std::flush;
+    return inspection.problems.empty() ? kExitOk : kExitError;
+  }
   const data::DatasetCheck check = data::check_dataset(path);
   std::cout << data::describe_dataset(path, check) << std::flush;
   return check.problems.empty() ? kExitOk : kExitError;
@@ -24,8 +32,8 @@ int run(const config::ParsedCommand& parsed) {
 config::CommandSpec spec() {
   config::CommandSpec s;
   s.name = "inspect";
-  s.summary = "describe a dataset split and check every shard against its manifest";
-  s.local.add_options()("path", po::value<std::string>(), "dataset split directory");
+  s.summary = "describe and verify a dataset split (directory) or a checkpoint (file.h5)";
+  s.local.add_options()("path", po::value<std::string>(), "dataset split directory or checkpoint file");
   s.positional = {"path"};
   return s;
 }

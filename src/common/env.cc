@@ -13,6 +13,8 @@ const std::vector<Variable>& all() {
       {kSkipLauncherCheck, "'1' skips the check that the MPI world matches the launcher's task count"},
       {kMpiMaxChunkBytes, "largest message handed to one MPI call by the MPI backend (default 1073741824)"},
       {kDataNoMmap, "'1' makes the data loader read shards through H5Dread instead of mapping uncompressed ones"},
+      {kCheckpointFault, "test only: <stage>:<action>[:<rank>[:<step>]] makes the checkpoint writer kill, pause or "
+                         "throw at create|tensors|close|fsync|rename|latest"},
   };
   return table;
 }

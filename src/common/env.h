@@ -24,6 +24,9 @@ inline constexpr const char* kMpiMaxChunkBytes = "DPT_MPI_MAX_CHUNK_BYTES";
 // "1": the data loader reads every shard through H5Dread instead of mapping uncompressed
 // shards into memory (data/shard.h, Note [Mapped shards]). For debugging and tests.
 inline constexpr const char* kDataNoMmap = "DPT_DATA_NO_MMAP";
+// Test only: <stage>:<action>[:<rank>[:<step>]] makes the checkpoint writer die (kill), hang
+// (pause) or fail (throw) at a named stage (checkpoint/fault.h, Note [Checkpoint fault injection]).
+inline constexpr const char* kCheckpointFault = "DPT_CHECKPOINT_FAULT";
 
 // Every variable above with its meaning, for `dptrain help env`.
 const std::vector<Variable>& all();

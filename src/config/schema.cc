@@ -12,6 +12,7 @@ const std::vector<Section>& sections() {
       {"optim", "optimizer and learning-rate schedule"},
       {"ddp", "gradient buckets and their reduction"},
       {"eval", "evaluation on the test split"},
+      {"checkpoint", "checkpoints: when, where, how many, sync or async"},
       {"log", "metrics and progress output"},
   };
   return list;
@@ -72,6 +73,17 @@ const std::vector<OptionSpec>& schema() {
       // eval
       {"eval.every_steps", T::kInt, "0", "evaluate every N optimizer steps; 0 = only at the end", 0},
       {"eval.micro_batch", T::kInt, "256", "samples per rank per evaluation batch", 1},
+      // checkpoint
+      {"checkpoint.every_steps", T::kInt, "0", "write a checkpoint every N optimizer steps; 0 = not by steps", 0},
+      {"checkpoint.every_seconds", T::kDouble, "0",
+       "write a checkpoint when this many seconds passed since the last (rank 0's clock); 0 = not by time", 0},
+      {"checkpoint.at_end", T::kBool, "true", "write a checkpoint after the last step"},
+      {"checkpoint.keep", T::kInt, "3", "committed checkpoints kept, newest first; 0 = keep all", 0},
+      {"checkpoint.keep_every", T::kInt, "0", "also keep every checkpoint whose step is a multiple of N; 0 = none",
+       0},
+      {"checkpoint.async", T::kBool, "false",
+       "write checkpoints on a background thread; the step loop pays only for a host copy"},
+      {"checkpoint.dir", T::kString, "", "checkpoint directory; empty = <run directory>/checkpoints"},
       // log
       {"log.every_steps", T::kInt, "10", "write a metrics.jsonl line every N steps", 1},
       {"log.progress", T::kString, "auto",

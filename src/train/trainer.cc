@@ -2,12 +2,19 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/timer.h"
+#include "checkpoint/manager.h"
+#include "checkpoint/resume.h"
 #include "data/loader.h"
 #include "ddp/grad_reducer.h"
 #include "ddp/replica_sync.h"
@@ -15,6 +22,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "train/step.h"
+#include "train/train_state.h"
 
 namespace dpt::train {
 
@@ -31,7 +39,12 @@ struct Trainer::State {
   std::unique_ptr<optim::LrSchedule> schedule;
   std::unique_ptr<ddp::GradReducer> reducer;
   std::unique_ptr<metrics::JsonlWriter> jsonl;
+  std::unique_ptr<checkpoint::Manager> checkpoints;
+  models::InputSpec input;
   int64_t total_steps = 0;
+  int64_t start_step = 0;  // > 0 after resume()
+  int64_t stop_at = 0;     // stop_after()
+  std::function<bool()> stop_check;
 };
 
 namespace {
@@ -68,6 +81,41 @@ c10::optional<at::ScalarType> grad_dtype(const std::string& name) {
   return c10::nullopt;
 }
 
+// "key = value" lines of the INI text `ini` in `sections`, as "section.key" -> value.
+std::map<std::string, std::string> ini_values(const std::string& ini, const std::vector<std::string>& sections) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(ini);
+  std::string section;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.front() == '[') {
+      section = line.substr(1, line.find(']') - 1);
+      continue;
+    }
+    const size_t eq = line.find(" = ");
+    if (eq == std::string::npos || std::find(sections.begin(), sections.end(), section) == sections.end()) continue;
+    out[section + "." + line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return out;
+}
+
+// Keeps the lines of metrics.jsonl up to step `step`: a run that crashed after its last
+// checkpoint logged steps that the resumed run will log again.
+void truncate_metrics(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in.good()) return;
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const data::Json record = data::parse_json(line, path);
+    const data::Json* at = record.find("step");
+    if (at == nullptr || at->as_int() <= step) kept += line + "\n";
+  }
+  in.close();
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::trunc) << kept;
+  std::filesystem::rename(tmp, path);
+}
+
 }  // namespace
 
 Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Device device)
@@ -78,7 +126,8 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   s.total_steps = steps > 0 ? steps : config.get_int("train.epochs") * s.loader->steps_per_epoch();
   DPT_CHECK(s.total_steps > 0, ConfigError, "nothing to train: set train.steps or train.epochs > 0");
 
-  s.model = models::make_model(config, input_spec(s.loader->manifest()));
+  s.input = input_spec(s.loader->manifest());
+  s.model = models::make_model(config, s.input);
   s.model->to(device);
   std::vector<ddp::NamedTensor> described;
   std::vector<at::Tensor> replicated;
@@ -113,11 +162,54 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
 
 Trainer::~Trainer() = default;
 
+std::string checkpoint_dir(const config::Config& config, const std::string& run_dir) {
+  const std::string& dir = config.get_string("checkpoint.dir");
+  if (!dir.empty()) return dir;
+  return run_dir.empty() ? "" : run_dir + "/checkpoints";
+}
+
+std::optional<ResumeInfo> Trainer::resume(const std::string& spec, const std::string& dir) {
+  State& s = *s_;
+  const std::vector<std::string> candidates = checkpoint::resume_candidates(spec, dir);
+  if (candidates.empty()) {
+    DPT_LOG(kInfo) << "--resume " << spec << ": no checkpoint in " << dir << "; starting at step 0";
+    return std::nullopt;
+  }
+  const std::string& optimizer = s.config.get_string("optim.name");
+  const checkpoint::Loaded loaded = checkpoint::load_first_valid(
+      candidates, [&](const checkpoint::Manifest& m) { check_compatible(m, *s.model, optimizer); });
+  const TrainPosition progress = restore_state(loaded, *s.model, s.optimizer.get());
+  s.loader->restore(progress.loader);
+  s.start_step = progress.step;
+  const std::vector<std::string> sections = {"data", "model", "train", "optim"};
+  const auto before = ini_values(loaded.manifest.config_text, sections);
+  for (const auto& [name, value] : ini_values(s.config.to_ini(sections), sections)) {
+    auto it = before.find(name);
+    if (it != before.end() && it->second != value && name != "data.train" && name != "data.test") {
+      DPT_LOG(kWarn) << "resuming with " << name << " = " << value << " (the checkpoint's run had " << it->second
+                     << "): the run will not continue exactly";
+    }
+  }
+  DPT_LOG(kInfo) << "resumed from " << loaded.path << " at step " << progress.step << " (epoch "
+                 << progress.loader.epoch << ", sample " << progress.loader.position << "), written by "
+                 << loaded.manifest.world_size << " rank(s)";
+  return ResumeInfo{loaded.path, progress.step, loaded.manifest.world_size};
+}
+
+void Trainer::stop_after(int64_t step) { s_->stop_at = step; }
+
+void Trainer::set_stop_check(std::function<bool()> check) { s_->stop_check = std::move(check); }
+
 TrainSummary Trainer::run(const std::string& run_dir) {
   State& s = *s_;
   s.run_dir = run_dir;
   if (!s.run_dir.empty() && s.comm.rank() == 0) {
+    if (s.start_step > 0) truncate_metrics(s.run_dir + "/metrics.jsonl", s.start_step);
     s.jsonl = std::make_unique<metrics::JsonlWriter>(s.run_dir + "/metrics.jsonl");
+  }
+  const std::string checkpoints = checkpoint_dir(s.config, s.run_dir);
+  if (!checkpoints.empty()) {
+    s.checkpoints = std::make_unique<checkpoint::Manager>(checkpoints, checkpoint::policy_from_config(s.config));
   }
   const int64_t global_batch = s.config.get_int("train.global_batch");
   const int64_t log_every = s.config.get_int("log.every_steps");
@@ -138,12 +230,32 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   };
 
   TrainSummary summary;
+  summary.start_step = s.start_step;
+  const ModelInfo model_info{s.config.get_string("model.type"), s.config.get_string("optim.name"), s.input};
+  const std::string config_text = s.config.to_ini();
+  auto save_checkpoint = [&](int64_t steps_done) {
+    const TrainPosition position{steps_done, steps_done * global_batch, s.loader->state(),
+                                 s.config.get_int("data.seed")};
+    s.checkpoints->save(capture_state(*s.model, *s.optimizer, position, model_info, config_text));
+    ++summary.checkpoints;
+    summary.checkpoint_stall_s += s.checkpoints->last_stall_s();
+    char text[160];
+    std::snprintf(text, sizeof text, "checkpoint at step %lld (%s, step loop held %.3f s)",
+                  static_cast<long long>(steps_done), s.checkpoints->policy().async ? "async" : "sync",
+                  s.checkpoints->last_stall_s());
+    progress.note(text);
+  };
+
   Stopwatch wall, since_first;
   Stopwatch interval;
   StepStats sum;
   double step_time_sum = 0;
   int64_t in_interval = 0, epoch = 0;
-  for (int64_t step = 0; step < s.total_steps; ++step) {
+  if (s.start_step >= s.total_steps) {
+    DPT_LOG(kWarn) << "the checkpoint is at step " << s.start_step << ", the run has " << s.total_steps
+                   << " steps: nothing left to train";
+  }
+  for (int64_t step = s.start_step; step < s.total_steps; ++step) {
     const double lr = s.schedule->at(step);
     optim::set_learning_rate(*s.optimizer, lr);
     auto next_batch = [&] {
@@ -156,7 +268,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     const StepStats stats = train_step(*s.model, *s.optimizer, s.reducer.get(), parameters,
                                        s.loader->micro_steps(), next_batch, s.config.get_double("train.clip_norm"));
     step_time_sum += step_watch.seconds();
-    if (step == 0) since_first.reset();
+    if (step == s.start_step) since_first.reset();
     sum.loss += stats.loss;
     sum.data_wait_s += stats.data_wait_s;
     sum.forward_backward_s += stats.forward_backward_s;
@@ -164,7 +276,9 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     sum.optimizer_s += stats.optimizer_s;
     ++in_interval;
     const bool last = step + 1 == s.total_steps;
-    if ((step + 1) % log_every == 0 || last) {
+    const bool requested = s.stop_check && s.stop_check();  // collective: every rank, every step
+    const bool stop = (requested || (s.stop_at > 0 && step + 1 == s.stop_at)) && !last;
+    if ((step + 1) % log_every == 0 || last || stop) {
       const double n = static_cast<double>(in_interval);
       // Mean over the interval, then over ranks (the loss is the mean over the global batches).
       const auto mean = metrics::reduce({sum.loss / n, sum.data_wait_s / n, sum.forward_backward_s / n,
@@ -189,14 +303,21 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     if (eval_every > 0 && (step + 1) % eval_every == 0 && !last && !test_dir.empty()) {
       log_eval(step + 1, evaluate(*s.model, test_dir, s.config, s.comm, s.device));
     }
+    if (s.checkpoints && (s.checkpoints->due(step + 1, last) || stop)) save_checkpoint(step + 1);
+    if (stop) {
+      summary.completed = false;
+      summary.stop_requested = requested;
+      summary.steps = step + 1;
+      break;
+    }
   }
-  summary.steps = s.total_steps;
-  summary.samples = s.total_steps * global_batch;
+  if (summary.completed) summary.steps = std::max(s.start_step, s.total_steps);
+  summary.samples = summary.steps * global_batch;
   summary.wall_s = wall.seconds();
-  summary.samples_per_s = s.total_steps > 1
-                              ? static_cast<double>((s.total_steps - 1) * global_batch) / since_first.seconds()
-                              : static_cast<double>(global_batch) / summary.wall_s;
-  if (!test_dir.empty()) {
+  const int64_t ran = summary.steps - s.start_step;
+  summary.samples_per_s = ran > 1 ? static_cast<double>((ran - 1) * global_batch) / since_first.seconds()
+                                  : static_cast<double>(std::max<int64_t>(ran, 0) * global_batch) / summary.wall_s;
+  if (!test_dir.empty() && summary.completed) {
     summary.final_eval = evaluate(*s.model, test_dir, s.config, s.comm, s.device);
     summary.evaluated = true;
     log_eval(s.total_steps, summary.final_eval);
@@ -205,7 +326,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     data::Json out = object({{"steps", summary.steps}, {"samples", summary.samples}, {"wall_s", summary.wall_s},
                              {"samples_per_s", summary.samples_per_s}, {"world_size", s.comm.size()},
                              {"global_batch", global_batch},
-                             {"micro_batch", s.config.get_int("train.micro_batch")}});
+                             {"micro_batch", s.config.get_int("train.micro_batch")},
+                             {"start_step", summary.start_step}, {"completed", summary.completed},
+                             {"checkpoints", summary.checkpoints},
+                             {"checkpoint_stall_s", summary.checkpoint_stall_s}});
     if (summary.evaluated) {
       out.set("eval_loss", summary.final_eval.loss);
       out.set("eval_accuracy", summary.final_eval.accuracy);
@@ -213,6 +337,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     }
     metrics::write_json_file(s.run_dir + "/summary.json", out);
   }
+  if (s.checkpoints) s.checkpoints->wait();  // an async write still in flight
   return summary;
 }
 

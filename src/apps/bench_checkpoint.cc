@@ -1,0 +1,214 @@
+// dptrain bench checkpoint: the collective checkpoint writer and reader next to a plain
+// sequential write()+fsync / read() of the same bytes by one process, in the same run.
+//
+// Per round, methods alternating which goes first:
+//   plain write   rank 0 writes all the state's bytes to one file in 8 MiB write() calls, fsync
+//   checkpoint    Manager::save, synchronous: every rank writes its share collectively through
+//                 MPI-IO, the file is fsynced and committed (Note [Checkpoint commit])
+//   plain read    rank 0 read()s the plain file back (evicted from the page cache first)
+//   checkpoint read  every rank reads its share of every tensor and the shares are all-gathered
+//                 (each rank ends with the whole state), checksums verified (evicted first)
+// Bandwidth = state bytes / time of the slowest rank. "stall" is how long save() holds the
+// caller: synchronous = the whole write; async = the host copy (Note [Async checkpoint writer]).
+#include <ATen/ATen.h>
+#include <fcntl.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apps/command.h"
+#include "apps/rank_context.h"
+#include "checkpoint/commit.h"
+#include "checkpoint/io_comm.h"
+#include "checkpoint/manager.h"
+#include "checkpoint/reader.h"
+#include "common/error.h"
+#include "common/stats.h"
+#include "common/timer.h"
+#include "runtime/mpi_check.h"
+
+namespace po = boost::program_options;
+
+namespace dpt::apps {
+namespace {
+
+constexpr int64_t kChunk = int64_t{8} << 20;
+
+checkpoint::State synthetic_state(int64_t bytes, int tensors) {
+  checkpoint::State state;
+  const int64_t per = std::max<int64_t>(1, bytes / 4 / tensors);
+  at::Generator gen = at::detail::createCPUGenerator(1234);
+  for (int i = 0; i < tensors; ++i) {
+    state.replicated.push_back({"model/layer" + std::to_string(i) + ".weight", at::rand({per}, gen)});
+  }
+  return state;
+}
+
+// Drops the file's pages from the page cache (they are clean after fsync), so that reads
+// measure the storage, not memory.
+void evict(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+double plain_write(const std::string& path, const checkpoint::State& state) {
+  Stopwatch watch;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  DPT_CHECK(fd >= 0, ConfigError, "bench checkpoint: cannot create " << path);
+  for (const auto& entry : state.replicated) {
+    const char* p = static_cast<const char*>(entry.tensor.data_ptr());
+    for (int64_t left = static_cast<int64_t>(entry.tensor.nbytes()); left > 0;) {
+      const ssize_t n = ::write(fd, p, static_cast<size_t>(std::min(left, kChunk)));
+      DPT_CHECK(n > 0, ConfigError, "bench checkpoint: write to " << path << " failed");
+      p += n;
+      left -= n;
+    }
+  }
+  ::fsync(fd);
+  ::close(fd);
+  return watch.seconds();
+}
+
+double plain_read(const std::string& path) {
+  Stopwatch watch;
+  std::vector<char> buffer(static_cast<size_t>(kChunk));
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  DPT_CHECK(fd >= 0, ConfigError, "bench checkpoint: cannot open " << path);
+  while (::read(fd, buffer.data(), buffer.size()) > 0) {
+  }
+  ::close(fd);
+  return watch.seconds();
+}
+
+// Time of `work` on the slowest rank, all ranks starting together.
+double timed(checkpoint::IoComm& comm, const std::function<void()>& work) {
+  comm.barrier();
+  Stopwatch watch;
+  work();
+  double seconds = watch.seconds();
+  DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, comm.get()));
+  return seconds;
+}
+
+struct Figures {
+  double plain_write_s, write_s, plain_read_s, read_s, sync_stall_s, async_stall_s;
+};
+
+Figures measure(const std::string& dir, checkpoint::State& state, int rounds, checkpoint::IoComm& comm) {
+  const std::string plain = dir + "/plain.bin";
+  std::vector<double> pw, cw, pr, cr, sync_stall, async_stall;
+  checkpoint::Policy policy;
+  policy.keep = 1;
+  checkpoint::Manager sync(dir, policy);
+  policy.async = true;
+  checkpoint::Manager async(dir + "/async", policy);
+  for (int r = 0; r < rounds; ++r) {
+    state.step = r + 1;
+    const std::string written = dir + "/" + checkpoint::step_file_name(state.step);
+    for (int k = 0; k < 2; ++k) {
+      if ((k + r) % 2 == 0) {
+        pw.push_back(timed(comm, [&] { if (comm.rank() == 0) plain_write(plain, state); }));
+      } else {
+        cw.push_back(timed(comm, [&] { sync.save(state); }));
+        sync_stall.push_back(sync.last_stall_s());
+      }
+    }
+    if (comm.rank() == 0) {
+      evict(plain);
+      evict(written);
+    }
+    for (int k = 0; k < 2; ++k) {
+      if ((k + r) % 2 == 0) {
+        pr.push_back(timed(comm, [&] { if (comm.rank() == 0) plain_read(plain); }));
+      } else {
+        cr.push_back(timed(comm, [&] {
+          checkpoint::Reader reader(written, comm);
+          reader.read_replicated();
+        }));
+      }
+    }
+    async_stall.push_back(timed(comm, [&] { async.save(state); }));
+    async.wait();
+  }
+  return {median(pw), median(cw), median(pr), median(cr), median(sync_stall), median(async_stall)};
+}
+
+std::string row(int ranks, int64_t bytes, int tensors, const Figures& f) {
+  auto mb_s = [&](double s) { return static_cast<double>(bytes) / s / 1e6; };
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "| %d | %.0f | %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.3f | %.4f |\n", ranks,
+                static_cast<double>(bytes) / (1 << 20), tensors, mb_s(f.plain_write_s), mb_s(f.write_s),
+                f.plain_write_s / f.write_s, mb_s(f.plain_read_s), mb_s(f.read_s), f.plain_read_s / f.read_s,
+                f.sync_stall_s, f.async_stall_s);
+  return line;
+}
+
+const char* kHeader =
+    "| ranks | state MiB | tensors | plain write+fsync MB/s | checkpoint write MB/s | ratio | plain read MB/s "
+    "| checkpoint read MB/s | ratio | sync stall s | async stall s |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+
+int run(const config::ParsedCommand& parsed) {
+  const RankContext ctx = setup_rank(parsed.config);
+  const auto& opt = parsed.local;
+  const int64_t bytes = opt["bytes"].as<int64_t>();
+  const int tensors = opt["tensors"].as<int>();
+  const int rounds = opt["rounds"].as<int>();
+  DPT_CHECK(bytes >= 4 && tensors >= 1 && rounds >= 1, ConfigError,
+            "bench checkpoint: need --bytes >= 4, --tensors >= 1, --rounds >= 1");
+  checkpoint::IoComm comm(MPI_COMM_WORLD);
+  const std::string dir = opt["dir"].as<std::string>() + "/bench_checkpoint_np" + std::to_string(comm.size());
+  checkpoint::State state = synthetic_state(bytes, tensors);
+  const int64_t real_bytes = [&] {
+    int64_t sum = 0;
+    for (const auto& e : state.replicated) sum += static_cast<int64_t>(e.tensor.nbytes());
+    return sum;
+  }();
+  const Figures f = measure(dir, state, rounds, comm);
+  if (comm.rank() == 0) {
+    std::filesystem::remove_all(dir);
+    const std::string line = row(comm.size(), real_bytes, tensors, f);
+    std::cout << "checkpoint write/read, " << comm.size() << " rank(s) on " << ctx.topology.num_nodes
+              << " node(s), median of " << rounds << " rounds, in " << opt["dir"].as<std::string>() << "\n\n"
+              << kHeader << line << std::flush;
+    if (opt.count("out")) {
+      const std::string out = opt["out"].as<std::string>();
+      const bool fresh = !std::filesystem::exists(out);
+      std::ofstream file(out, std::ios::app);
+      DPT_CHECK(file.good(), ConfigError, "cannot write --out " << out);
+      file << (fresh ? kHeader : "") << line;
+    }
+  }
+  comm.barrier();
+  return kExitOk;
+}
+
+config::CommandSpec spec() {
+  config::CommandSpec s;
+  s.name = "bench checkpoint";
+  s.summary = "checkpoint write/read bandwidth next to plain write()+fsync/read(); save() stall sync vs async";
+  s.sections = {"run"};
+  s.local.add_options()
+      ("bytes", po::value<int64_t>()->default_value(int64_t{256} << 20), "bytes of (float32) state")
+      ("tensors", po::value<int>()->default_value(8), "number of equal tensors the state is split into")
+      ("rounds", po::value<int>()->default_value(3), "rounds (each: every method once); medians are reported")
+      ("dir", po::value<std::string>()->default_value("/tmp"), "directory to write in (a scratch subfolder)")
+      ("out", po::value<std::string>(), "append the table row (markdown) to this file");
+  return s;
+}
+
+}  // namespace
+
+Command bench_checkpoint_command() { return {spec, run}; }
+
+}  // namespace dpt::apps

@@ -1,0 +1,69 @@
+// dptrain eval --checkpoint F: evaluates a checkpoint's model on a dataset split, on any
+// number of ranks. The model and the data settings come from the checkpoint's stored
+// configuration; options given here (e.g. --data.test) override the latter.
+#include <boost/program_options.hpp>
+#include <cstdio>
+
+#include "apps/checkpoint_model.h"
+#include "apps/command.h"
+#include "apps/rank_context.h"
+#include "comm/factory.h"
+#include "common/error.h"
+#include "config/schema.h"
+#include "train/evaluator.h"
+
+namespace po = boost::program_options;
+
+namespace dpt::apps {
+namespace {
+
+// The checkpoint's configuration with every [data], [eval], [run] and [comm] option the user
+// set (a value other than the default) laid over it.
+config::Config merged_config(const config::Config& stored, const config::Config& given) {
+  config::Config out = stored;
+  const config::Config defaults;
+  for (const auto& spec : config::schema()) {
+    const std::string section = spec.name.substr(0, spec.name.find('.'));
+    if (section != "data" && section != "eval" && section != "run" && section != "comm") continue;
+    if (given.get_string(spec.name) != defaults.get_string(spec.name)) {
+      out.set(spec.name, given.get_string(spec.name), "command line");
+    }
+  }
+  return out;
+}
+
+int run(const config::ParsedCommand& parsed) {
+  DPT_CHECK(parsed.local.count("checkpoint"), ConfigError, "usage: dptrain eval --checkpoint <file.h5> [--data.test DIR]");
+  const std::string path = parsed.local["checkpoint"].as<std::string>();
+  const RankContext ctx = setup_rank(parsed.config);
+  CheckpointModel loaded = load_checkpoint_model(path);
+  const config::Config config = merged_config(loaded.config, parsed.config);
+  const std::string& test_dir = config.get_string("data.test");
+  DPT_CHECK(!test_dir.empty(), ConfigError, "no split to evaluate: the checkpoint's config has no data.test; pass --data.test");
+  auto comm = comm::make_communicator(config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device);
+  const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
+                                            : at::Device(at::kCPU);
+  loaded.model->to(device);
+  const train::EvalResult r = train::evaluate(*loaded.model, test_dir, config, *comm, device);
+  if (ctx.topology.world_rank == 0) {
+    std::printf("checkpoint %s (step %lld) on %s\n", path.c_str(), static_cast<long long>(loaded.manifest.step),
+                test_dir.c_str());
+    std::printf("eval: loss %.9g accuracy %.9g samples %lld\n", r.loss, r.accuracy, static_cast<long long>(r.samples));
+  }
+  return kExitOk;
+}
+
+config::CommandSpec spec() {
+  config::CommandSpec s;
+  s.name = "eval";
+  s.summary = "evaluate a checkpoint's model on a dataset split (default: its run's data.test)";
+  s.sections = {"run", "comm", "data", "eval"};
+  s.local.add_options()("checkpoint", po::value<std::string>(), "checkpoint file (step_N.h5)");
+  return s;
+}
+
+}  // namespace
+
+Command eval_command() { return {spec, run}; }
+
+}  // namespace dpt::apps

@@ -1,0 +1,52 @@
+#pragma once
+// The bridge between a training run and a checkpoint (checkpoint/state.h): which tensors and
+// counters make up a run's state, how they are checked against a model, and how they are put
+// back. Names are the model's named_parameters() / named_buffers() names:
+//   model/<param>, buffers/<buffer>, optimizer/<param>/<state> (sgd: momentum_buffer;
+//   adam, adamw: exp_avg, exp_avg_sq, step [, max_exp_avg_sq]), data/{epoch,position,seed},
+//   trainer/{step,samples,scheduler_step}; each rank's CPU generator state as its rank state.
+#include <torch/optim/optimizer.h>
+
+#include <string>
+
+#include "checkpoint/resume.h"
+#include "checkpoint/state.h"
+#include "data/loader.h"
+#include "models/model.h"
+
+namespace dpt::train {
+
+// Where a run stands between two steps.
+struct TrainPosition {
+  int64_t step = 0;     // optimizer steps completed (= the LR schedule's position)
+  int64_t samples = 0;  // training samples consumed
+  data::LoaderState loader;
+  int64_t data_seed = 0;
+};
+
+// What eval/export need to rebuild the model without the dataset, kept in the manifest's extra.
+struct ModelInfo {
+  std::string model_type;
+  std::string optimizer;
+  models::InputSpec input;
+};
+
+// The state of a run: the live parameters, buffers and optimizer state (detached, moved to the
+// CPU when they live elsewhere, not copied otherwise), the counters, this rank's generator.
+checkpoint::State capture_state(models::Model& model, torch::optim::Optimizer& optimizer, const TrainPosition& progress,
+                                const ModelInfo& info, const std::string& config_text);
+
+// Throws ConfigError naming the first tensor in which `manifest` and the model differ: a
+// parameter or buffer missing on either side, or of another shape or dtype; or optimizer state
+// of another optimizer than `optimizer_name` (sgd | adam | adamw).
+void check_compatible(const checkpoint::Manifest& manifest, models::Model& model, const std::string& optimizer_name);
+
+// Copies a loaded checkpoint's parameters and buffers into `model` and rebuilds `optimizer`'s
+// per-parameter state from it (nullptr: model only). Call check_compatible first. Returns the
+// counters. The generator state is restored when the checkpoint has one for this rank.
+TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, torch::optim::Optimizer* optimizer);
+
+// ModelInfo from a manifest's extra; throws CheckpointError when it is missing.
+ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& where);
+
+}  // namespace dpt::train
