@@ -1,12 +1,14 @@
 # FindNCCL: locates nccl.h and libnccl.
 # Hints: NCCL_ROOT, CUDAToolkit_ROOT, the CUDA toolkit found by find_package(CUDAToolkit).
+# The nvidia-nccl-cu* pip package (site-packages/nvidia/nccl, the NCCL a CUDA PyTorch loads)
+# ships only libnccl.so.2, without the unversioned link: both names are accepted.
 # Defines NCCL_FOUND, NCCL_VERSION, NCCL_INCLUDE_DIR, NCCL_LIBRARY and the target NCCL::nccl.
 set(_nccl_hints ${NCCL_ROOT} $ENV{NCCL_ROOT} ${CUDAToolkit_LIBRARY_ROOT} /usr/local/cuda)
 if(CUDAToolkit_INCLUDE_DIRS)
   list(APPEND _nccl_hints ${CUDAToolkit_INCLUDE_DIRS}/..)
 endif()
 find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${_nccl_hints} PATH_SUFFIXES include)
-find_library(NCCL_LIBRARY nccl HINTS ${_nccl_hints} PATH_SUFFIXES lib64 lib lib/x86_64-linux-gnu)
+find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 NAMES_PER_DIR HINTS ${_nccl_hints} PATH_SUFFIXES lib64 lib lib/x86_64-linux-gnu)
 
 if(NCCL_INCLUDE_DIR AND EXISTS "${NCCL_INCLUDE_DIR}/nccl.h")
   file(STRINGS "${NCCL_INCLUDE_DIR}/nccl.h" _nccl_ver REGEX "^#define NCCL_(MAJOR|MINOR|PATCH) +[0-9]+")

@@ -3,6 +3,9 @@
 // plain MPI_Allreduce of the same size, in the same run, interleaved iteration by iteration so
 // that machine noise hits all alike. Figures follow nccl-tests: algbw = bytes / time,
 // busbw = algbw · 2(n−1)/n; ratio = MPI_Allreduce time / ours (1.0 = as fast).
+// With a GPU backend (--comm.backend=nccl, or auto on GPUs) the buffers live on the rank's GPU
+// and there is no MPI_Allreduce column (it would time host memory); each iteration ends with a
+// device synchronization, so a time is one all-reduce's latency as the host sees it.
 #include <ATen/ATen.h>
 #include <mpi.h>
 
@@ -19,6 +22,7 @@
 #include "common/error.h"
 #include "common/stats.h"
 #include "common/timer.h"
+#include "runtime/device.h"
 #include "runtime/mpi_check.h"
 
 namespace po = boost::program_options;
@@ -26,11 +30,16 @@ namespace po = boost::program_options;
 namespace dpt::apps {
 namespace {
 
-// Median times (slowest rank) of the three ways to all-reduce one buffer.
+struct Method {
+  std::string name;
+  std::function<void()> run;
+};
+
+// Median times (slowest rank) of each method on one buffer size.
 struct Row {
   int64_t bytes;
   int iterations;
-  double mpi_s, blocking_s, async_s;
+  std::vector<double> seconds;  // per method
 };
 
 // Per-iteration times, maximum over ranks (the collective is as slow as its slowest rank).
@@ -40,21 +49,36 @@ std::vector<double> max_over_ranks(std::vector<double> times) {
   return times;
 }
 
-Row measure(comm::Communicator& ours, MPI_Comm raw, int64_t bytes, double seconds_per_size) {
-  const int64_t n = bytes / 4;
+// The methods for one size. CPU: raw MPI_Allreduce, ours blocking, ours async. GPU: ours
+// blocking and async, each followed by a device synchronization.
+std::vector<Method> methods_for(comm::Communicator& ours, MPI_Comm raw, const runtime::DeviceBinding& device,
+                                std::vector<at::Tensor>& buffers, int64_t n) {
+  at::TensorOptions options = at::TensorOptions().dtype(at::kFloat);
+  if (device.cuda) options = options.device(at::kCUDA, static_cast<c10::DeviceIndex>(device.index));
   // One buffer per method, zeros so that repeated sums never overflow.
-  std::vector<at::Tensor> buffers = {at::zeros({n}), at::zeros({n}), at::zeros({n})};
-  const std::vector<std::function<void()>> methods = {
-      [&] {
-        DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffers[0].data_ptr(), static_cast<int>(n), MPI_FLOAT,
-                                    MPI_SUM, raw));
-      },
-      [&] { ours.allreduce(buffers[1], comm::ReduceOp::kSum); },
-      [&] { ours.allreduce_async(buffers[2], comm::ReduceOp::kSum)->wait(); },
-  };
+  buffers = {at::zeros({n}, options), at::zeros({n}, options), at::zeros({n}, options)};
+  if (device.cuda) {
+    return {{"dptrain blocking", [&ours, &buffers, device] {
+               ours.allreduce(buffers[0], comm::ReduceOp::kSum);
+               runtime::synchronize_device(device);
+             }},
+            {"dptrain async", [&ours, &buffers, device] {
+               ours.allreduce_async(buffers[1], comm::ReduceOp::kSum)->wait();
+               runtime::synchronize_device(device);
+             }}};
+  }
+  return {{"MPI_Allreduce", [&buffers, raw, n] {
+             DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffers[0].data_ptr(), static_cast<int>(n), MPI_FLOAT,
+                                         MPI_SUM, raw));
+           }},
+          {"dptrain blocking", [&ours, &buffers] { ours.allreduce(buffers[1], comm::ReduceOp::kSum); }},
+          {"dptrain async", [&ours, &buffers] { ours.allreduce_async(buffers[2], comm::ReduceOp::kSum)->wait(); }}};
+}
+
+Row measure(const std::vector<Method>& methods, MPI_Comm raw, int64_t bytes, double seconds_per_size) {
   // Warm up every method, then size the run from the warm-up; every rank uses rank 0's count.
   Stopwatch warm;
-  for (const auto& m : methods) m();
+  for (const auto& m : methods) m.run();
   double per_iter = warm.seconds();
   DPT_CHECK_MPI(MPI_Bcast(&per_iter, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD));
   const int iterations = std::max(10, std::min(200, static_cast<int>(seconds_per_size / per_iter)));
@@ -66,12 +90,13 @@ Row measure(comm::Communicator& ours, MPI_Comm raw, int64_t bytes, double second
       const size_t m = (k + static_cast<size_t>(i)) % methods.size();
       DPT_CHECK_MPI(MPI_Barrier(raw));
       Stopwatch watch;
-      methods[m]();
+      methods[m].run();
       times[m].push_back(watch.seconds());
     }
   }
-  return {bytes, iterations, median(max_over_ranks(times[0])), median(max_over_ranks(times[1])),
-          median(max_over_ranks(times[2]))};
+  Row row{bytes, iterations, {}};
+  for (auto& t : times) row.seconds.push_back(median(max_over_ranks(t)));
+  return row;
 }
 
 std::string format_bytes(int64_t bytes) {
@@ -81,20 +106,31 @@ std::string format_bytes(int64_t bytes) {
   return text;
 }
 
-std::string table(const std::vector<Row>& rows, int ranks) {
+// Columns per method: time, busbw, and (CPU, after the first) the ratio to MPI_Allreduce.
+std::string table(const std::vector<std::string>& names, const std::vector<Row>& rows, int ranks) {
   const double bus_factor = ranks > 1 ? 2.0 * (ranks - 1) / ranks : 1.0;
   auto busbw = [&](int64_t bytes, double s) { return bytes / s / 1e9 * bus_factor; };
+  const bool ratios = names.front() == "MPI_Allreduce";
   std::ostringstream out;
-  out << "| size | iters | MPI_Allreduce us | busbw GB/s | dptrain blocking us | busbw GB/s | ratio "
-         "| dptrain async us | busbw GB/s | ratio |\n"
-         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  out << "| size | iters |";
+  std::string rule = "|---:|---:|";
+  for (size_t m = 0; m < names.size(); ++m) {
+    out << " " << names[m] << " us | busbw GB/s |" << (ratios && m > 0 ? " ratio |" : "");
+    rule += ratios && m > 0 ? "---:|---:|---:|" : "---:|---:|";
+  }
+  out << "\n" << rule << "\n";
   for (const Row& r : rows) {
-    char line[256];
-    std::snprintf(line, sizeof line, "| %s | %d | %.1f | %.3f | %.1f | %.3f | %.3f | %.1f | %.3f | %.3f |\n",
-                  format_bytes(r.bytes).c_str(), r.iterations, r.mpi_s * 1e6, busbw(r.bytes, r.mpi_s),
-                  r.blocking_s * 1e6, busbw(r.bytes, r.blocking_s), r.mpi_s / r.blocking_s,
-                  r.async_s * 1e6, busbw(r.bytes, r.async_s), r.mpi_s / r.async_s);
-    out << line;
+    char cell[64];
+    out << "| " << format_bytes(r.bytes) << " | " << r.iterations << " |";
+    for (size_t m = 0; m < names.size(); ++m) {
+      std::snprintf(cell, sizeof cell, " %.1f | %.3f |", r.seconds[m] * 1e6, busbw(r.bytes, r.seconds[m]));
+      out << cell;
+      if (ratios && m > 0) {
+        std::snprintf(cell, sizeof cell, " %.3f |", r.seconds[0] / r.seconds[m]);
+        out << cell;
+      }
+    }
+    out << "\n";
   }
   return out.str();
 }
@@ -109,14 +145,19 @@ int run(const config::ParsedCommand& parsed) {
             "bench allreduce: need 4 <= --min-bytes <= --max-bytes and --factor >= 2");
 
   auto ours = comm::make_communicator(parsed.config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device);
-  DPT_CHECK(ours->backend() == "mpi", ConfigError,
-            "bench allreduce compares against MPI_Allreduce on CPU buffers; use --comm.backend=mpi "
-            "(the GPU check script measures NCCL)");
+  const bool on_gpu = ours->backend() != "mpi";
+  DPT_CHECK(!on_gpu || ctx.device.cuda, ConfigError,
+            "bench allreduce: backend " << ours->backend() << " needs this rank bound to a GPU");
   MPI_Comm raw = MPI_COMM_NULL;
   DPT_CHECK_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &raw));
   std::vector<Row> rows;
+  std::vector<std::string> names;
   for (int64_t bytes = min_bytes; bytes <= max_bytes; bytes *= factor) {
-    rows.push_back(measure(*ours, raw, bytes, opt["seconds"].as<double>()));
+    std::vector<at::Tensor> buffers;
+    const std::vector<Method> methods = methods_for(*ours, raw, ctx.device, buffers, bytes / 4);
+    names.clear();
+    for (const auto& m : methods) names.push_back(m.name);
+    rows.push_back(measure(methods, raw, bytes, opt["seconds"].as<double>()));
     if (ctx.topology.world_rank == 0) {
       std::fprintf(stderr, "  %s done\n", format_bytes(bytes).c_str());
     }
@@ -125,9 +166,10 @@ int run(const config::ParsedCommand& parsed) {
   if (ctx.topology.world_rank == 0) {
     std::ostringstream report;
     report << "all-reduce of float32 (sum), " << ctx.topology.world_size << " ranks on "
-           << ctx.topology.num_nodes << " node(s), backend " << ours->backend()
-           << "; median over iterations of the slowest rank's time\n\n"
-           << table(rows, ctx.topology.world_size);
+           << ctx.topology.num_nodes << " node(s), backend " << ours->backend() << " on "
+           << ctx.device.str() << "; median over iterations of the slowest rank's time"
+           << (on_gpu ? " (each ended by a device synchronization)" : "") << "\n\n"
+           << table(names, rows, ctx.topology.world_size);
     std::cout << report.str() << std::flush;
     if (opt.count("out")) {
       std::ofstream file(opt["out"].as<std::string>());
@@ -141,13 +183,14 @@ int run(const config::ParsedCommand& parsed) {
 config::CommandSpec spec() {
   config::CommandSpec s;
   s.name = "bench allreduce";
-  s.summary = "all-reduce time and bandwidth, ours next to plain MPI_Allreduce, over a size sweep";
+  s.summary = "all-reduce time and bandwidth over a size sweep: ours next to plain MPI_Allreduce (CPU), or "
+              "on the GPU with --comm.backend=nccl";
   s.sections = {"run", "comm"};
   s.local.add_options()
       ("min-bytes", po::value<int64_t>()->default_value(4096), "smallest message in bytes")
       ("max-bytes", po::value<int64_t>()->default_value(int64_t{256} << 20), "largest message in bytes")
       ("factor", po::value<int>()->default_value(4), "size step (multiply)")
-      ("seconds", po::value<double>()->default_value(1.0), "target time per size for all three methods")
+      ("seconds", po::value<double>()->default_value(1.0), "target time per size for all methods")
       ("out", po::value<std::string>(), "also write the table (markdown) to this file");
   return s;
 }

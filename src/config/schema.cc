@@ -53,6 +53,9 @@ const std::vector<OptionSpec>& schema() {
       {"train.steps", T::kInt, "0", "optimizer steps to run; 0 = train.epochs epochs", 0},
       {"train.seed", T::kInt, "0", "seed of the model initialization", 0},
       {"train.clip_norm", T::kDouble, "0", "clip gradients to this global L2 norm; 0 = off", 0},
+      {"train.precision", T::kString, "fp32",
+       "forward-pass arithmetic: fp32, or bf16 = autocast (matrix products and convolutions in bfloat16; "
+       "weights, gradients and optimizer state stay float32)", -1e300, "fp32|bf16"},
       // optim
       {"optim.name", T::kString, "sgd", "optimizer", -1e300, "sgd|adam|adamw"},
       {"optim.lr", T::kDouble, "0.1", "peak learning rate", 0},

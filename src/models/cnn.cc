@@ -16,12 +16,20 @@ torch::nn::GroupNorm norm(int64_t channels) {
   return torch::nn::GroupNorm(torch::nn::GroupNormOptions(std::min<int64_t>(8, channels), channels));
 }
 
+// Normalization runs in float32 under bf16 autocast (Note [Mixed precision]). CUDA autocast
+// casts group_norm's input itself; CPU autocast in LibTorch 1.13 does not, and its group_norm
+// rejects a bfloat16 input with float32 weights, so the cast is explicit. float32/float64 pass.
+at::Tensor float32(const at::Tensor& x) {
+  const auto t = x.scalar_type();
+  return t == at::kBFloat16 || t == at::kHalf ? x.to(at::kFloat) : x;
+}
+
 // conv → norm → relu
 class ConvBlockImpl : public torch::nn::Module {
  public:
   ConvBlockImpl(int64_t in, int64_t out, int64_t stride)
       : conv_(register_module("conv", conv3x3(in, out, stride))), norm_(register_module("norm", norm(out))) {}
-  at::Tensor forward(const at::Tensor& x) { return torch::relu(norm_->forward(conv_->forward(x))); }
+  at::Tensor forward(const at::Tensor& x) { return torch::relu(norm_->forward(float32(conv_->forward(x)))); }
 
  private:
   torch::nn::Conv2d conv_;
@@ -36,8 +44,8 @@ class ResidualBlockImpl : public torch::nn::Module {
       : conv1_(register_module("conv1", conv3x3(c, c, 1))), norm1_(register_module("norm1", norm(c))),
         conv2_(register_module("conv2", conv3x3(c, c, 1))), norm2_(register_module("norm2", norm(c))) {}
   at::Tensor forward(const at::Tensor& x) {
-    at::Tensor h = torch::relu(norm1_->forward(conv1_->forward(x)));
-    return torch::relu(x + norm2_->forward(conv2_->forward(h)));
+    at::Tensor h = torch::relu(norm1_->forward(float32(conv1_->forward(x))));
+    return torch::relu(x + norm2_->forward(float32(conv2_->forward(h))));
   }
 
  private:

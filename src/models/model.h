@@ -21,6 +21,14 @@ class Model : public torch::nn::Module {
  public:
   // x: [batch, sample_shape...] float; returns [batch, num_classes] logits.
   virtual at::Tensor forward(const at::Tensor& x) = 0;
+
+  // The dtype the training forward pass runs in under autocast (train.precision; kFloat = no
+  // autocast). Set by make_model; applied by train_step through models::AutocastGuard.
+  at::ScalarType autocast_dtype() const { return autocast_dtype_; }
+  void set_autocast_dtype(at::ScalarType dtype) { autocast_dtype_ = dtype; }
+
+ private:
+  at::ScalarType autocast_dtype_ = at::kFloat;
 };
 
 // Builds model.type from the config. Initialization is deterministic: it draws from a

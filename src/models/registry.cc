@@ -9,6 +9,7 @@
 #include "models/cnn.h"
 #include "models/mlp.h"
 #include "models/model.h"
+#include "models/precision.h"
 
 namespace dpt::models {
 namespace {
@@ -55,6 +56,7 @@ std::shared_ptr<Model> make_model(const config::Config& config, const InputSpec&
     std::lock_guard<std::mutex> lock(global.mutex());
     global.set_state(saved.get_state());
   }
+  model->set_autocast_dtype(autocast_dtype_for(config.get_string("train.precision")));
   return model;
 }
 

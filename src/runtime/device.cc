@@ -47,6 +47,14 @@ DeviceBinding bind_device(const Topology& topology, bool require_gpu) {
   return binding;
 }
 
+void synchronize_device(const DeviceBinding& device) {
+  if (!device.cuda) return;
+#ifdef DPT_WITH_CUDA
+  DPT_CHECK_CUDA(cudaSetDevice(device.index));
+  DPT_CHECK_CUDA(cudaDeviceSynchronize());
+#endif
+}
+
 int threads_per_rank(const Topology& topology, int requested) {
   if (requested > 0) return requested;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -20,6 +20,10 @@ int cuda_device_count();
 // ranks it warns and binds to CPU, except `require_gpu`, which throws CommError.
 DeviceBinding bind_device(const Topology& topology, bool require_gpu = false);
 
+// Blocks the host until all work queued on `device`'s GPU has finished (cudaDeviceSynchronize);
+// nothing on CPU. For timing loops, never on a training path (Note [Stream ordering]).
+void synchronize_device(const DeviceBinding& device);
+
 // Intra-op threads for this rank: `requested` when > 0, else cores on the node / local ranks
 // (at least 1).
 int threads_per_rank(const Topology& topology, int requested);

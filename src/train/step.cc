@@ -4,6 +4,7 @@
 
 #include "common/timer.h"
 #include "common/trace.h"
+#include "models/precision.h"
 #include "optim/optimizer.h"
 
 namespace dpt::train {
@@ -27,6 +28,8 @@ StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, d
     at::Tensor loss;
     {
       DPT_TRACE_SPAN("forward", trace::kMainTrack);
+      // train.precision (Note [Mixed precision]): the forward pass and the loss under autocast.
+      models::AutocastGuard autocast(batch.inputs.device().type(), model.autocast_dtype());
       loss = torch::nn::functional::cross_entropy(model.forward(batch.inputs), batch.labels);
     }
     {

@@ -40,19 +40,47 @@ ncclRedOp_t nccl_op(ReduceOp op) {
   return ncclSum;
 }
 
-// Completion of one collective on the communication stream.
+cudaStream_t current_stream(int device) {
+#ifdef DPT_TORCH_HAS_CUDA
+  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device)).stream();
+#else
+  (void)device;
+  return cudaStreamLegacy;
+#endif
+}
+
+// Completion of one collective on the communication stream (Note [Stream ordering]).
 class NcclWork : public Work {
  public:
-  NcclWork(cudaEvent_t done, cudaStream_t caller, std::vector<at::Tensor> keep_alive)
-      : done_(done), caller_(caller), keep_alive_(std::move(keep_alive)) {}
+  NcclWork(cudaEvent_t done, int device, std::vector<at::Tensor> keep_alive)
+      : done_(done), device_(device), keep_alive_(std::move(keep_alive)) {}
   ~NcclWork() override { cudaEventDestroy(done_); }
-  void wait() override { DPT_CHECK_CUDA(cudaStreamWaitEvent(caller_, done_, 0)); }
+  void wait() override { DPT_CHECK_CUDA(cudaStreamWaitEvent(current_stream(device_), done_, 0)); }
   bool is_completed() override { return cudaEventQuery(done_) == cudaSuccess; }
 
  private:
   cudaEvent_t done_;
-  cudaStream_t caller_;
+  int device_;
   std::vector<at::Tensor> keep_alive_;
+};
+
+// A collective on a device copy of a CPU tensor (Note [Host tensors]): wait() orders the
+// current stream after the collective, then copies the result back, which blocks the host
+// until it is there.
+class StagedWork : public Work {
+ public:
+  StagedWork(std::shared_ptr<Work> collective, at::Tensor host, at::Tensor device)
+      : collective_(std::move(collective)), host_(std::move(host)), device_(std::move(device)) {}
+  void wait() override {
+    collective_->wait();
+    host_.copy_(device_);
+  }
+  bool is_completed() override { return collective_->is_completed(); }
+
+ private:
+  std::shared_ptr<Work> collective_;
+  at::Tensor host_;
+  at::Tensor device_;
 };
 
 }  // namespace
@@ -103,19 +131,23 @@ void NcclCommunicator::abort() {
   }
 }
 
-cudaStream_t NcclCommunicator::caller_stream() const {
-#ifdef DPT_TORCH_HAS_CUDA
-  return c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device_)).stream();
-#else
-  return cudaStreamLegacy;
-#endif
+cudaStream_t NcclCommunicator::caller_stream() const { return current_stream(device_); }
+
+void NcclCommunicator::check_usable(const at::Tensor& tensor, const char* op_name) const {
+  check_tensor(tensor, op_name);
+  DPT_CHECK(tensor.is_cpu() || (tensor.is_cuda() && tensor.get_device() == device_), CommError,
+            op_name << ": the NCCL backend takes tensors on cuda:" << device_ << " (or small CPU tensors, "
+            "staged through it), got " << tensor.device());
+  DPT_CHECK(!aborted_, CommError, op_name << ": the NCCL communicator was aborted by an earlier error");
 }
 
-void NcclCommunicator::check_device_tensor(const at::Tensor& tensor, const char* op_name) const {
-  check_tensor(tensor, op_name);
-  DPT_CHECK(tensor.is_cuda() && tensor.get_device() == device_, CommError,
-            op_name << ": the NCCL backend takes tensors on cuda:" << device_ << ", got " << tensor.device());
-  DPT_CHECK(!aborted_, CommError, op_name << ": the NCCL communicator was aborted by an earlier error");
+at::Tensor NcclCommunicator::on_device(const at::Tensor& tensor, const char* op_name, bool copy_in) const {
+  check_usable(tensor, op_name);
+  if (tensor.is_cuda()) return tensor;
+  const at::Device device(at::kCUDA, static_cast<c10::DeviceIndex>(device_));
+  // A synchronous copy from pageable memory on the current stream, which enter() then orders
+  // the communication stream after.
+  return copy_in ? tensor.to(device) : at::empty(tensor.sizes(), tensor.options().device(device));
 }
 
 void NcclCommunicator::enter() {
@@ -130,47 +162,58 @@ std::shared_ptr<Work> NcclCommunicator::leave(std::vector<at::Tensor> keep_alive
   cudaEvent_t done = nullptr;
   DPT_CHECK_CUDA(cudaEventCreateWithFlags(&done, cudaEventDisableTiming));
   DPT_CHECK_CUDA(cudaEventRecord(done, stream_));
-  return std::make_shared<NcclWork>(done, caller_stream(), std::move(keep_alive));
+  return std::make_shared<NcclWork>(done, device_, std::move(keep_alive));
+}
+
+std::shared_ptr<Work> NcclCommunicator::leave_with(std::vector<at::Tensor> keep_alive, const at::Tensor& result,
+                                                   const at::Tensor& device_result) {
+  std::shared_ptr<Work> work = leave(std::move(keep_alive));
+  if (result.is_same(device_result)) return work;
+  return std::make_shared<StagedWork>(std::move(work), result, device_result);
 }
 
 std::shared_ptr<Work> NcclCommunicator::allreduce_async(at::Tensor& tensor, ReduceOp op) {
-  check_device_tensor(tensor, "allreduce");
+  const at::Tensor t = on_device(tensor, "allreduce", /*copy_in=*/true);
   enter();
-  DPT_CHECK_NCCL(ncclAllReduce(tensor.data_ptr(), tensor.data_ptr(), static_cast<size_t>(tensor.numel()),
-                               nccl_type(tensor.scalar_type()), nccl_op(op), comm_, stream_));
-  return leave({tensor});
+  DPT_CHECK_NCCL(ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()),
+                               nccl_type(t.scalar_type()), nccl_op(op), comm_, stream_));
+  return leave_with({t}, tensor, t);
 }
 
 std::shared_ptr<Work> NcclCommunicator::broadcast_async(at::Tensor& tensor, int root) {
-  check_device_tensor(tensor, "broadcast");
   DPT_CHECK(root >= 0 && root < size_, CommError, "broadcast: root " << root << " is not a rank of " << size_);
+  const at::Tensor t = on_device(tensor, "broadcast", /*copy_in=*/true);
   enter();
-  DPT_CHECK_NCCL(ncclBroadcast(tensor.data_ptr(), tensor.data_ptr(), static_cast<size_t>(tensor.numel()),
-                               nccl_type(tensor.scalar_type()), root, comm_, stream_));
-  return leave({tensor});
+  DPT_CHECK_NCCL(ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()),
+                               nccl_type(t.scalar_type()), root, comm_, stream_));
+  return leave_with({t}, tensor, t);
 }
 
 std::shared_ptr<Work> NcclCommunicator::allgather_async(const at::Tensor& input, at::Tensor& output) {
-  check_device_tensor(input, "allgather");
-  check_device_tensor(output, "allgather");
+  check_usable(input, "allgather");
+  check_usable(output, "allgather");
   DPT_CHECK(output.numel() == input.numel() * size_ && input.scalar_type() == output.scalar_type(),
             CommError, "allgather: output must have size() x input elements of the same dtype");
+  const at::Tensor in = on_device(input, "allgather", /*copy_in=*/true);
+  const at::Tensor out = on_device(output, "allgather", /*copy_in=*/false);
   enter();
-  DPT_CHECK_NCCL(ncclAllGather(input.data_ptr(), output.data_ptr(), static_cast<size_t>(input.numel()),
-                               nccl_type(input.scalar_type()), comm_, stream_));
-  return leave({input, output});
+  DPT_CHECK_NCCL(ncclAllGather(in.data_ptr(), out.data_ptr(), static_cast<size_t>(in.numel()),
+                               nccl_type(in.scalar_type()), comm_, stream_));
+  return leave_with({in, out}, output, out);
 }
 
 std::shared_ptr<Work> NcclCommunicator::reduce_scatter_async(const at::Tensor& input, at::Tensor& output,
                                                              ReduceOp op) {
-  check_device_tensor(input, "reduce_scatter");
-  check_device_tensor(output, "reduce_scatter");
+  check_usable(input, "reduce_scatter");
+  check_usable(output, "reduce_scatter");
   DPT_CHECK(input.numel() == output.numel() * size_ && input.scalar_type() == output.scalar_type(),
             CommError, "reduce_scatter: input must have size() x output elements of the same dtype");
+  const at::Tensor in = on_device(input, "reduce_scatter", /*copy_in=*/true);
+  const at::Tensor out = on_device(output, "reduce_scatter", /*copy_in=*/false);
   enter();
-  DPT_CHECK_NCCL(ncclReduceScatter(input.data_ptr(), output.data_ptr(), static_cast<size_t>(output.numel()),
-                                   nccl_type(input.scalar_type()), nccl_op(op), comm_, stream_));
-  return leave({input, output});
+  DPT_CHECK_NCCL(ncclReduceScatter(in.data_ptr(), out.data_ptr(), static_cast<size_t>(out.numel()),
+                                   nccl_type(in.scalar_type()), nccl_op(op), comm_, stream_));
+  return leave_with({in, out}, output, out);
 }
 
 std::shared_ptr<Work> NcclCommunicator::barrier_async() {
