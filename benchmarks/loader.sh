@@ -22,7 +22,7 @@ show() { sed "s#$work#/tmp/…#g; s#$root/##g"; }
 # Column $1 (1-based, "| a | b |" -> a is 1) of the rank rows of a bench table: min over ranks.
 column_min() { awk -F'|' -v c="$(($1 + 1))" '/^\| [0-9]+ \|/ { v = $c + 0; if (m == "" || v < m) m = v } END { print m }'; }
 
-declare -A loader_ratio float_ratio samples_per_rank
+declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ratio
 {
   echo "# Data loader: throughput next to plain read() of the same shards"
   echo
@@ -30,6 +30,7 @@ declare -A loader_ratio float_ratio samples_per_rank
   echo "$(mpirun --version | head -1). Split: Fashion-MNIST train, 60000 samples of 785 bytes (x uint8 [28, 28],"
   echo "y uint8), 4 uncompressed shards of ~12 MB, as launch/quickstart.sh prepares it. Geometry of"
   echo "configs/fashion_mnist_*.ini: global batch 128, micro-batch 64; data.shuffle_block 16384, data.prefetch 4."
+  echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (above ~0.5, other jobs shared the 2 cores)."
   echo
   echo "What the columns mean (per rank; medians of 7 rounds; the three methods rotate within a round,"
   echo "page cache warm, the loader alive across rounds as in training):"
@@ -54,6 +55,8 @@ declare -A loader_ratio float_ratio samples_per_rank
     loader_ratio[$np]=$(column_min 5 <<<"$table")
     float_ratio[$np]=$(column_min 6 <<<"$table")
     samples_per_rank[$np]=$(column_min 7 <<<"$table")
+    raw_mb[$np]=$(column_min 2 <<<"$table")
+    float_mb[$np]=$(column_min 3 <<<"$table")
   done
 
   echo
@@ -68,7 +71,8 @@ declare -A loader_ratio float_ratio samples_per_rank
     cmd="mpirun --allow-run-as-root --oversubscribe -np 2 $bin train --config configs/fashion_mnist_$cfg.ini --data.train=$split --data.test=$work/fashion_mnist/test --train.steps=100 --run.dir=$work/runs --run.name=$cfg --log.progress=off"
     (cd "$root" && $cmd >/dev/null 2>&1)
     sps=$(python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))['samples_per_s']))" "$work/runs/$cfg/summary.json")
-    echo "| fashion_mnist_$cfg | $sps | $((sps / 2)) | ${samples_per_rank[2]} | $(awk -v a="${samples_per_rank[2]}" -v b="$((sps / 2))" 'BEGIN { printf "%.0f", a / b }') |"
+    training_ratio[$cfg]=$(awk -v a="${samples_per_rank[2]}" -v b="$((sps / 2))" 'BEGIN { printf "%.0f", a / b }')
+    echo "| fashion_mnist_$cfg | $sps | $((sps / 2)) | ${samples_per_rank[2]} | ${training_ratio[$cfg]} |"
   done
   echo
   echo "Training command: \`$(show <<<"$cmd" | sed 's/cnn/<mlp|cnn>/g')\`"
@@ -76,9 +80,26 @@ declare -A loader_ratio float_ratio samples_per_rank
   echo
   echo "## Against the targets (issue 3)"
   echo
-  echo "| figure | target | 1 rank | 2 ranks |"
-  echo "|---|---|---:|---:|"
-  echo "| loader / raw read() | >= 0.8 | ${loader_ratio[1]} | ${loader_ratio[2]} |"
-  echo "| loader / (read() + to float) | (reference) | ${float_ratio[1]} | ${float_ratio[2]} |"
+  met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "yes" : "**no**") }'; }
+  bound=$(awk -v f="${float_mb[1]}" -v r="${raw_mb[1]}" 'BEGIN { printf "%.2f", f / r }')
+  echo "| figure | target | 1 rank | 2 ranks | met |"
+  echo "|---|---|---:|---:|---|"
+  echo "| loader / raw read() | >= 0.8 | ${loader_ratio[1]} | ${loader_ratio[2]} | $(met "${loader_ratio[1]}" 0.8) (1 rank), $(met "${loader_ratio[2]}" 0.8) (2 ranks) |"
+  echo "| loader / (read() + to float) | reference | ${float_ratio[1]} | ${float_ratio[2]} | |"
+  echo "| (read() + to float) / raw read() | bound, see below | $bound | | |"
+  for cfg in mlp cnn; do
+    echo "| loader / training, fashion_mnist_$cfg | >= 20 | | ${training_ratio[$cfg]} | $(met "${training_ratio[$cfg]}" 20) |"
+  done
+  echo
+  echo "**Why loader / read() stays below 0.8.** read() of cached files moves each stored byte once, into"
+  echo "a 1 MiB buffer that stays in cache. The loader has to hand out float32 images: per epoch it writes"
+  echo "4 bytes per stored pixel (188 MB of floats for 47 MB of pixels), and it gathers shuffled 784-byte"
+  echo "rows instead of streaming. The 'read() + to float' reference does the conversion part alone, in the"
+  echo "most favourable order; on 1 rank it runs at $bound × raw read(), which bounds what any loader"
+  echo "producing float32 can reach against read() on this machine (the loader converts every image byte"
+  echo "the reference converts). With 2 ranks each loader converts only its half of the epoch, so the"
+  echo "bound roughly doubles, still below 0.8. The target cannot be met as defined, with float32"
+  echo "output; the loader reaches ${float_ratio[1]} of the float reference on 1 rank (the gap: the random"
+  echo "row gather and per-batch work) and is never near being the bottleneck of training (last rows)."
 } >"$out"
 cat "$out"

@@ -130,7 +130,7 @@ config::CommandSpec spec() {
       ("dir", po::value<std::string>(), "split directory (default: data.train)")
       ("global-batch", po::value<int64_t>()->default_value(256), "samples per step over all ranks")
       ("micro-batch", po::value<int64_t>()->default_value(64), "samples per rank per micro-step")
-      ("rounds", po::value<int>()->default_value(5), "measured epochs (and raw reads) per rank")
+      ("rounds", po::value<int>()->default_value(5), "measured rounds: one epoch and both reference reads each")
       ("out", po::value<std::string>(), "also append the table (markdown) to this file");
   return s;
 }
