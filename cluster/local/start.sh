@@ -96,9 +96,10 @@ JobCompLoc=$dir/log/jobcomp.txt
 MailProg=/bin/true
 # Requeue is how a preempted training comes back (cluster/slurm/train.sbatch).
 JobRequeue=1
-# Start jobs at once instead of on the scheduler's usual few-second cadence, and keep ended
-# jobs visible to scontrol for 10 minutes.
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+# Start jobs at once instead of on the scheduler's usual cadence (a requeued job whose delay
+# ended would otherwise wait up to a minute for the next pass), and keep ended jobs visible to
+# scontrol for 10 minutes.
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=2
 MinJobAge=600
 # After SIGTERM at a time limit or scancel, tasks get this long before SIGKILL.
 KillWait=30

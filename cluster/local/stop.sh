@@ -49,8 +49,9 @@ stop_daemon() {  # stop_daemon <name>: SIGTERM, up to 10 s to exit, then SIGKILL
 # Jobs first, while slurmctld and slurmd can still end them: their slurmstepd processes are
 # not children of slurmd and would outlive it.
 if [[ -n $(pid_of slurmctld) && -n $(pid_of slurmd) ]]; then
-  if [[ -n $(squeue -h -o %i 2>/dev/null) ]]; then
-    scancel --quiet $(squeue -h -o %i) 2>/dev/null || true
+  mapfile -t jobs < <(squeue -h -o %i 2>/dev/null || true)
+  if ((${#jobs[@]} > 0)); then
+    scancel --quiet "${jobs[@]}" 2>/dev/null || true
     for _ in $(seq 150); do
       [[ -z $(squeue -h -o %i 2>/dev/null) ]] && break
       sleep 0.2

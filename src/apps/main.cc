@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "config/command_line.h"
+#include "runtime/launcher_check.h"
 #include "runtime/mpi_session.h"
 #include "runtime/signals.h"
 
@@ -95,6 +96,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<dpt::runtime::MpiSession> session;
   int code = dpt::apps::kExitOk;
   try {
+    // Before MPI_Init, which would fail with a less helpful message of its own.
+    dpt::runtime::check_launch_before_mpi(dpt::runtime::process_environment());
     session = std::make_unique<dpt::runtime::MpiSession>(&argc, &argv);
     code = run({argv + 1, argv + argc}, session->world_rank());
   } catch (const dpt::ConfigError& e) {

@@ -31,6 +31,23 @@ AnnouncedTasks announced_tasks(const std::map<std::string, std::string>& environ
   return {};
 }
 
+void check_launch_before_mpi(const std::map<std::string, std::string>& environment) {
+  const auto skip = environment.find(env::kSkipLauncherCheck);
+  if (skip != environment.end() && skip->second == "1") return;
+  const auto step_tasks = environment.find("SLURM_STEP_NUM_TASKS");
+  if (step_tasks == environment.end() || std::atoi(step_tasks->second.c_str()) <= 1) return;
+  // srun --mpi=pmix sets PMIX_RANK, --mpi=pmi2 PMI_RANK and PMI_FD; mpirun sets OMPI_COMM_WORLD_*.
+  for (const char* name : {"PMIX_RANK", "PMI_RANK", "PMI_FD", "OMPI_COMM_WORLD_SIZE"}) {
+    if (environment.count(name) != 0) return;
+  }
+  DPT_THROW(CommError,
+            "srun started " << step_tasks->second << " tasks (SLURM_STEP_NUM_TASKS=" << step_tasks->second
+            << ") without a process-management interface (no PMIX_* or PMI_* variables: 'srun --mpi=none', or "
+            "a site default of none), so they cannot form one MPI world. Launch with 'srun --mpi=pmix ...' "
+            "(see 'srun --mpi=list') or 'mpirun -np N ...'; " << env::kSkipLauncherCheck
+            << "=1 skips this check");
+}
+
 void check_launcher(int mpi_world_size, const std::map<std::string, std::string>& environment) {
   const auto skip = environment.find(env::kSkipLauncherCheck);
   if (skip != environment.end() && skip->second == "1") return;

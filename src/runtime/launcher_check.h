@@ -16,6 +16,13 @@ struct AnnouncedTasks {
 AnnouncedTasks announced_tasks(const std::map<std::string, std::string>& environment);
 std::map<std::string, std::string> process_environment();
 
+// The check before MPI_Init: an srun job step of N > 1 tasks whose tasks got no process-
+// management interface (no PMIX_*/PMI_* variables, not started by mpirun) — `srun --mpi=none`,
+// or a site whose default --mpi is none. MPI_Init would fail there with Open MPI's own message,
+// which blames how Open MPI was built; this one names the fix. Throws CommError; skipped when
+// DPT_SKIP_LAUNCHER_CHECK=1 is in `environment`.
+void check_launch_before_mpi(const std::map<std::string, std::string>& environment);
+
 // Throws CommError with a launch hint when the environment announces more tasks than
 // `mpi_world_size`. Skipped when DPT_SKIP_LAUNCHER_CHECK=1 is in `environment`.
 void check_launcher(int mpi_world_size, const std::map<std::string, std::string>& environment);

@@ -6,11 +6,13 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace dpt::runtime {
 namespace {
@@ -21,6 +23,9 @@ std::atomic<int> g_stop_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free, "the stop flag must be usable in a signal handler");
 // Whether a StopSignalHandler is alive (one at a time: they would fight over the handlers).
 std::atomic<bool> g_installed{false};
+// "[dptrain warn r<rank>] ", written before the handlers are installed and only read by them:
+// a handler cannot format numbers or allocate.
+char g_prefix[48] = "[dptrain warn] ";
 
 struct NamedSignal {
   int number;
@@ -51,10 +56,11 @@ extern "C" void on_stop_signal(int signal) {
   const int saved_errno = errno;  // a handler must leave errno as it found it
   int expected = 0;
   const bool first = g_stop_signal.compare_exchange_strong(expected, signal);
-  char msg[160];
+  char msg[200];
   size_t len = 0;
   const char* name = stoppable_name(signal);
-  append(msg, sizeof msg, &len, "dptrain: received SIG");
+  append(msg, sizeof msg, &len, g_prefix);
+  append(msg, sizeof msg, &len, "received SIG");
   append(msg, sizeof msg, &len, name != nullptr ? name : "?");
   append(msg, sizeof msg, &len,
          first ? "; stopping at the next step boundary (send it again to end at once)\n"
@@ -137,6 +143,9 @@ struct StopSignalHandler::Saved {
 StopSignalHandler::StopSignalHandler(const std::vector<int>& signals) : signals_(signals) {
   DPT_CHECK(!g_installed.exchange(true), InternalError,
             "a StopSignalHandler is already installed; the stop flag is process-wide, keep one");
+  const std::string prefix =
+      log::rank() >= 0 ? "[dptrain warn r" + std::to_string(log::rank()) + "] " : std::string("[dptrain warn] ");
+  std::snprintf(g_prefix, sizeof g_prefix, "%s", prefix.c_str());
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);

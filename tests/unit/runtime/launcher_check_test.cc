@@ -33,5 +33,21 @@ TEST(LauncherCheck, MatchingOrSingleOrSkippedPasses) {
   EXPECT_NO_THROW(check_launcher(1, {{"SLURM_NTASKS", "2"}, {"DPT_SKIP_LAUNCHER_CHECK", "1"}}));
 }
 
+TEST(LauncherCheck, SrunStepWithoutPmiFailsBeforeMpi) {
+  try {
+    check_launch_before_mpi({{"SLURM_STEP_NUM_TASKS", "2"}, {"SLURM_NTASKS", "2"}});
+    FAIL() << "no error for an srun step of 2 tasks without PMI";
+  } catch (const CommError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("SLURM_STEP_NUM_TASKS=2"), std::string::npos) << what;
+    EXPECT_NE(what.find("srun --mpi=pmix"), std::string::npos) << what;
+  }
+  EXPECT_NO_THROW(check_launch_before_mpi({{"SLURM_STEP_NUM_TASKS", "2"}, {"PMIX_RANK", "1"}}));
+  EXPECT_NO_THROW(check_launch_before_mpi({{"SLURM_STEP_NUM_TASKS", "2"}, {"PMI_RANK", "0"}, {"PMI_FD", "9"}}));
+  EXPECT_NO_THROW(check_launch_before_mpi({{"SLURM_STEP_NUM_TASKS", "1"}}));
+  EXPECT_NO_THROW(check_launch_before_mpi({{"SLURM_NTASKS", "2"}}));  // a batch script, not a step
+  EXPECT_NO_THROW(check_launch_before_mpi({{"SLURM_STEP_NUM_TASKS", "2"}, {"DPT_SKIP_LAUNCHER_CHECK", "1"}}));
+}
+
 }  // namespace
 }  // namespace dpt::runtime
