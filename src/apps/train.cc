@@ -9,6 +9,7 @@
 #include "comm/factory.h"
 #include "comm/stop_agreement.h"
 #include "common/log.h"
+#include "metrics/timeline.h"
 #include "runtime/signals.h"
 #include "train/trainer.h"
 
@@ -36,7 +37,13 @@ int run(const config::ParsedCommand& parsed) {
     trainer.resume(parsed.local["resume"].as<std::string>(), train::checkpoint_dir(config, run_dir));
   }
   if (parsed.local.count("stop-after")) trainer.stop_after(parsed.local["stop-after"].as<int64_t>());
+  std::unique_ptr<metrics::Timeline> timeline;
+  if (config.get_bool("log.timeline")) {
+    comm->barrier();  // start every rank's clock together
+    timeline = std::make_unique<metrics::Timeline>();
+  }
   const train::TrainSummary summary = trainer.run(run_dir);
+  if (timeline) timeline->write(run_dir + "/timeline.json", *comm);
   if (ctx.topology.world_rank == 0) {
     std::printf("trained %lld steps (%lld samples) in %.1f s: %.0f samples/s on %d rank(s)\n",
                 static_cast<long long>(summary.steps - summary.start_step),

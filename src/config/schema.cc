@@ -89,6 +89,8 @@ const std::vector<OptionSpec>& schema() {
       {"checkpoint.dir", T::kString, "", "checkpoint directory; empty = <run directory>/checkpoints"},
       // log
       {"log.every_steps", T::kInt, "10", "write a metrics.jsonl line every N steps", 1},
+      {"log.timeline", T::kBool, "false",
+       "write runs/<name>/timeline.json (Chrome trace: step loop, communication, loader per rank)"},
       {"log.progress", T::kString, "auto",
        "rank 0 progress: auto (bar on a terminal, lines otherwise), bar, lines, off", -1e300,
        "auto|bar|lines|off"},

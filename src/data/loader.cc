@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/timer.h"
+#include "common/trace.h"
 #include "config/config.h"
 
 namespace dpt::data {
@@ -40,6 +41,7 @@ class BlockWindow {
       pool_.pop_back();
     }
     Stopwatch watch;
+    DPT_TRACE_SPAN("read block", trace::kDataTrack);
     reader_.read(epoch, index, data.get());
     read_seconds_ += watch.seconds();
     ++blocks_read_;
@@ -182,7 +184,10 @@ void Loader::produce_epoch(int64_t epoch, int64_t first_step, BlockWindow& windo
       const double read_before = window.read_seconds();
       Stopwatch watch;
       window.retire_before(epoch, begin / block_size);
-      Batch batch = builder_->build(begin, g.micro_batch, plan_->total(), block_size, block_at);
+      Batch batch = [&] {
+        DPT_TRACE_SPAN("build batch", trace::kDataTrack);
+        return builder_->build(begin, g.micro_batch, plan_->total(), block_size, block_at);
+      }();
       batch.epoch = epoch;
       batch.step = step;
       batch.micro_step = micro;

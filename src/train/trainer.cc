@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/timer.h"
+#include "common/trace.h"
 #include "checkpoint/manager.h"
 #include "checkpoint/resume.h"
 #include "data/loader.h"
@@ -236,7 +237,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   auto save_checkpoint = [&](int64_t steps_done) {
     const TrainPosition position{steps_done, steps_done * global_batch, s.loader->state(),
                                  s.config.get_int("data.seed")};
-    s.checkpoints->save(capture_state(*s.model, *s.optimizer, position, model_info, config_text));
+    {
+      DPT_TRACE_SPAN("checkpoint", trace::kMainTrack);
+      s.checkpoints->save(capture_state(*s.model, *s.optimizer, position, model_info, config_text));
+    }
     ++summary.checkpoints;
     summary.checkpoint_stall_s += s.checkpoints->last_stall_s();
     char text[160];
