@@ -47,7 +47,7 @@ StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, d
   Stopwatch update;
   {
     DPT_TRACE_SPAN("optimizer", trace::kMainTrack);
-    stats.grad_norm = optim::clip_grad_norm(parameters, clip_norm);
+    if (clip_norm > 0) stats.grad_norm = optim::clip_grad_norm(parameters, clip_norm);
     optimizer.step();
     optimizer.zero_grad();
   }

@@ -21,7 +21,8 @@ struct MicroBatch {
 // Where one step's time went, and its loss (this rank's mean over its micro-batches).
 struct StepStats {
   double loss = 0;
-  double grad_norm = 0;        // global L2 norm before clipping
+  double grad_norm = 0;        // global L2 norm before clipping; 0 when clip_norm is 0 (not
+                               // computed then: it would cost a host sync per step on a GPU)
   double data_wait_s = 0;      // inside next_batch()
   double forward_backward_s = 0;
   double comm_exposed_s = 0;   // waiting for gradient all-reduce after backward
