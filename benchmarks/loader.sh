@@ -32,7 +32,7 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo "configs/fashion_mnist_*.ini: global batch 128, micro-batch 64; data.shuffle_block 16384, data.prefetch 4."
   echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (above ~0.5, other jobs shared the 2 cores)."
   echo
-  echo "What the columns mean (per rank; medians of 7 rounds; the three methods rotate within a round,"
+  echo "What the columns mean (per rank; medians of 15 rounds; the three methods rotate within a round,"
   echo "page cache warm, the loader alive across rounds as in training):"
   echo
   echo "- **raw read() MB/s**: every shard file read to its end with read() into a 1 MiB buffer."
@@ -44,7 +44,7 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo "- **delivered samples/s**: this rank's own samples (1/W of the epoch) per second."
   echo "- **loader thread**: seconds per epoch its background thread spent loading blocks / building batches."
   for np in 1 2; do
-    cmd="mpirun --allow-run-as-root --oversubscribe -np $np $bin bench loader --dir $split $geometry --rounds 7"
+    cmd="mpirun --allow-run-as-root --oversubscribe -np $np $bin bench loader --dir $split $geometry --rounds 15"
     echo
     echo "## $np rank(s)"
     echo
@@ -82,11 +82,12 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo
   met() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "yes" : "**no**") }'; }
   bound=$(awk -v f="${float_mb[1]}" -v r="${raw_mb[1]}" 'BEGIN { printf "%.2f", f / r }')
+  bound2=$(awk -v f="${float_mb[2]}" -v r="${raw_mb[2]}" 'BEGIN { printf "%.2f", 2 * f / r }')
   echo "| figure | target | 1 rank | 2 ranks | met |"
   echo "|---|---|---:|---:|---|"
   echo "| loader / raw read() | >= 0.8 | ${loader_ratio[1]} | ${loader_ratio[2]} | $(met "${loader_ratio[1]}" 0.8) (1 rank), $(met "${loader_ratio[2]}" 0.8) (2 ranks) |"
   echo "| loader / (read() + to float) | reference | ${float_ratio[1]} | ${float_ratio[2]} | |"
-  echo "| (read() + to float) / raw read() | bound, see below | $bound | | |"
+  echo "| (read() + to float) / raw read(), ×2 on 2 ranks | bound, see below | $bound | $bound2 | |"
   for cfg in mlp cnn; do
     echo "| loader / training, fashion_mnist_$cfg | >= 20 | | ${training_ratio[$cfg]} | $(met "${training_ratio[$cfg]}" 20) |"
   done
@@ -94,12 +95,13 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo "**Why loader / read() stays below 0.8.** read() of cached files moves each stored byte once, into"
   echo "a 1 MiB buffer that stays in cache. The loader has to hand out float32 images: per epoch it writes"
   echo "4 bytes per stored pixel (188 MB of floats for 47 MB of pixels), and it gathers shuffled 784-byte"
-  echo "rows instead of streaming. The 'read() + to float' reference does the conversion part alone, in the"
-  echo "most favourable order; on 1 rank it runs at $bound × raw read(), which bounds what any loader"
-  echo "producing float32 can reach against read() on this machine (the loader converts every image byte"
-  echo "the reference converts). With 2 ranks each loader converts only its half of the epoch, so the"
-  echo "bound roughly doubles, still below 0.8. The target cannot be met as defined, with float32"
-  echo "output; the loader reaches ${float_ratio[1]} of the float reference on 1 rank (the gap: the random"
-  echo "row gather and per-batch work) and is never near being the bottleneck of training (last rows)."
+  echo "rows instead of streaming. The 'read() + to float' reference does the conversion alone, in the"
+  echo "most favourable order, and runs at $bound × raw read() on 1 rank: no loader that hands out float32"
+  echo "images gets nearer to read() than that on this machine (it converts every byte the reference"
+  echo "converts). On 2 ranks each loader converts only its half of the epoch, so its bound is twice the"
+  echo "reference's rate, $bound2 × raw read() here. Measured: ${loader_ratio[1]} (1 rank) and ${loader_ratio[2]} (2 ranks) × raw read(),"
+  echo "${float_ratio[1]} of the float reference on 1 rank; the rest of the gap is the shuffled gather, the batch"
+  echo "hand-off and, when the load average above is high, other processes. The loader is nowhere near"
+  echo "being the bottleneck of training (last rows of the table)."
 } >"$out"
 cat "$out"

@@ -9,7 +9,7 @@
 //     (seed, e, kShardStream); the identity when shuffle is off.
 //  2. The epoch's file sequence: the rows of shard π(0) in file order, then those of π(1), ...
 //  3. Block k is positions [k·B, min(N, (k+1)·B)) of that sequence: a few runs of contiguous
-//     rows (a block may span shard boundaries), read with one HDF5 read per run and field.
+//     rows (a block may span shard boundaries), loaded whole, run by run (data/block_reader.h).
 //  4. Inside block k, position k·B + j holds the block's order_k[j]-th row, order_k being a
 //     Fisher–Yates permutation drawn from the stream (seed, e, k); identity when shuffle is off.
 // Random streams are splitmix64 seeded by mixing (seed, epoch, stream), bounded draws use
