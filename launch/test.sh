@@ -5,6 +5,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$DPT_ROOT/launch/install-deps.sh"
 build="$DPT_ROOT/build-test"
-dpt_build "$build" RelWithDebInfo -DDPT_BUILD_TESTS=ON -DDPT_BUILD_BENCHMARKS=ON
+dpt_build "$build" Release -DDPT_BUILD_TESTS=ON -DDPT_BUILD_BENCHMARKS=ON
 cd "$build"
 ctest --output-on-failure --timeout 900 "$@"
