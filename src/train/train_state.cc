@@ -7,6 +7,10 @@
 #include <torch/optim/sgd.h>
 
 #include <map>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <utility>
 
 #include "checkpoint/layout.h"
 #include "common/error.h"
@@ -16,7 +20,21 @@ namespace {
 
 using checkpoint::TensorEntry;
 
-std::string key_of(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+// The key LibTorch files a parameter's optimizer state under: its TensorImpl's address, printed
+// into a string up to 1.13 (c10::guts::to_string, gone in 2.x), the address itself (void*) from
+// 2.x on. The key type is read off Optimizer::state(), so both versions build.
+using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
+template <typename Key>
+Key state_key(const at::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream out;  // what c10::guts::to_string(TensorImpl*) printed
+    out << static_cast<const void*>(p.unsafeGetTensorImpl());
+    return out.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+StateMap::key_type key_of(const at::Tensor& p) { return state_key<StateMap::key_type>(p); }
 
 at::Tensor host(const at::Tensor& t) { return t.detach().to(at::kCPU).contiguous(); }
 at::Tensor scalar(int64_t value) { return at::scalar_tensor(value, at::kLong); }

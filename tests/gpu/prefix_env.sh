@@ -59,13 +59,15 @@ dpt_prefix_setup() {
 }
 
 # Runs "$@" with the prefix's libraries and a relocated Open MPI (OPAL_PREFIX, its help files,
-# its MCA parameter file) and PMIx. Shared-memory transport only: one node, no network.
+# its MCA parameter file) and PMIx. Shared-memory transport only: one node, no network; no
+# single-copy (CMA) between ranks, which containers and VMs often refuse (ptrace rules).
 dpt_prefix_run() {
   local core=$DPT_PREFIX/core
   LD_LIBRARY_PATH=$DPT_PREFIX_LIBRARY_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
   OPAL_PREFIX=$core/usr OPAL_SYSCONFDIR=$core/etc/openmpi \
   PMIX_INSTALL_PREFIX=$core/usr PMIX_MCA_pcompress_base_silence_warning=1 \
-  OMPI_MCA_btl=self,vader OMPI_MCA_pml=ob1 OMPI_MCA_mtl=^ofi,psm,psm2 OMPI_MCA_osc=^ucx,pt2pt \
+  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none \
+  OMPI_MCA_pml=ob1 OMPI_MCA_mtl=^ofi,psm,psm2 OMPI_MCA_osc=^ucx,pt2pt \
   OMPI_MCA_mca_base_component_show_load_errors=0 OMPI_MCA_rmaps_base_oversubscribe=1 \
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
   PATH=$core/usr/bin:$PATH \
