@@ -32,8 +32,9 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo "configs/fashion_mnist_*.ini: global batch 128, micro-batch 64; data.shuffle_block 16384, data.prefetch 4."
   echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (above ~0.5, other jobs shared the 2 cores)."
   echo
-  echo "What the columns mean (per rank; medians of 15 rounds; the three methods rotate within a round,"
-  echo "page cache warm, the loader alive across rounds as in training):"
+  echo "What the columns mean (per rank; medians of 15 rounds, the ratios medians of per-round ratios;"
+  echo "the three methods rotate within a round, page cache warm, the loader alive across rounds as in"
+  echo "training):"
   echo
   echo "- **raw read() MB/s**: every shard file read to its end with read() into a 1 MiB buffer."
   echo "- **read() + to float MB/s**: the same plus converting every byte to float32 into a reused buffer:"

@@ -3,7 +3,8 @@
 // uint8 -> float32 conversion the loader also does. Rounds rotate the three methods so that
 // machine noise hits all alike; the page cache is warm for all (a warm-up epoch runs first).
 //
-// Figures per rank. "raw read() MB/s": every shard file read to its end into a 1 MiB buffer.
+// Figures per rank, medians over rounds; the ratios are medians of the per-round ratios.
+// "raw read() MB/s": every shard file read to its end into a 1 MiB buffer.
 // "read() + to float MB/s": the same, converting each byte to float32 into a reused buffer.
 // "loader MB/s": the bytes of all samples of an epoch (every field, all ranks' shares) over the
 // time this rank's loader takes to deliver its share — the rate at which the job moves through
@@ -31,46 +32,68 @@ namespace po = boost::program_options;
 namespace dpt::apps {
 namespace {
 
-// Medians over rounds for one rank; sent to rank 0 as a flat array of doubles.
+// One round of the three methods on one rank.
+struct Round {
+  double raw_mb_s = 0, float_mb_s = 0, loader_mb_s = 0, samples_s = 0, read_s = 0, collate_s = 0, epoch_s = 0;
+};
+
+// Medians over rounds for one rank; sent to rank 0 as a flat array of doubles. The ratios are
+// medians of the per-round ratios: the machine's memory bandwidth drifts (a shared VM), and a
+// ratio within a round compares methods run seconds apart.
 struct RankFigures {
-  double raw_mb_s, float_mb_s, loader_mb_s, samples_s, read_s, collate_s, epoch_s;
+  double raw_mb_s, float_mb_s, loader_mb_s, raw_ratio, float_ratio, samples_s, read_s, collate_s, epoch_s;
 };
 constexpr int kFigures = sizeof(RankFigures) / sizeof(double);
 
+Round measure_round(data::Loader& loader, const std::vector<std::string>& files, int r) {
+  Round round;
+  // Rotate which method goes first, so none always runs right after another.
+  for (int k = 0; k < 3; ++k) {
+    DPT_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
+    const int method = (k + r) % 3;
+    Stopwatch watch;
+    if (method == 0) {
+      const int64_t bytes = data::read_files_raw(files, size_t{1} << 20);
+      round.raw_mb_s = static_cast<double>(bytes) / watch.seconds() / 1e6;
+    } else if (method == 1) {
+      const int64_t bytes = data::read_files_to_float(files, size_t{1} << 20);
+      round.float_mb_s = static_cast<double>(bytes) / watch.seconds() / 1e6;
+    } else {
+      const data::LoaderPass p = data::consume_epoch(loader);
+      round.loader_mb_s = static_cast<double>(p.epoch_bytes) / p.seconds / 1e6;
+      round.samples_s = static_cast<double>(p.samples) / p.seconds;
+      round.read_s = p.stats.read_seconds;
+      round.collate_s = p.stats.collate_seconds;
+      round.epoch_s = p.seconds;
+    }
+  }
+  return round;
+}
+
 RankFigures measure(const data::LoaderOptions& options, const std::vector<std::string>& files, int rounds) {
-  std::vector<double> raw, to_float, loader, samples, read, collate, epoch;
   // One loader for the whole run, as in training; epoch 0 warms its buffers and the page cache.
   data::LoaderOptions o = options;
   o.mode = data::LoaderMode::kTrain;
   o.max_epochs = rounds + 1;
-  data::Loader data_loader(o);
-  data::consume_epoch(data_loader);
+  data::Loader loader(o);
+  data::consume_epoch(loader);
   data::read_files_raw(files, size_t{1} << 20);
-  for (int r = 0; r < rounds; ++r) {
-    // Rotate which method goes first, so none always runs right after another.
-    for (int k = 0; k < 3; ++k) {
-      DPT_CHECK_MPI(MPI_Barrier(MPI_COMM_WORLD));
-      const int method = (k + r) % 3;
-      if (method == 0) {
-        Stopwatch watch;
-        const int64_t bytes = data::read_files_raw(files, size_t{1} << 20);
-        raw.push_back(static_cast<double>(bytes) / watch.seconds() / 1e6);
-      } else if (method == 1) {
-        Stopwatch watch;
-        const int64_t bytes = data::read_files_to_float(files, size_t{1} << 20);
-        to_float.push_back(static_cast<double>(bytes) / watch.seconds() / 1e6);
-      } else {
-        const data::LoaderPass p = data::consume_epoch(data_loader);
-        loader.push_back(static_cast<double>(p.epoch_bytes) / p.seconds / 1e6);
-        samples.push_back(static_cast<double>(p.samples) / p.seconds);
-        read.push_back(p.stats.read_seconds);
-        collate.push_back(p.stats.collate_seconds);
-        epoch.push_back(p.seconds);
-      }
-    }
-  }
-  return {median(raw),     median(to_float), median(loader), median(samples),
-          median(read), median(collate),  median(epoch)};
+  std::vector<Round> all;
+  for (int r = 0; r < rounds; ++r) all.push_back(measure_round(loader, files, r));
+  auto med = [&](auto field) {
+    std::vector<double> v;
+    for (const Round& round : all) v.push_back(field(round));
+    return median(v);
+  };
+  return {med([](const Round& x) { return x.raw_mb_s; }),
+          med([](const Round& x) { return x.float_mb_s; }),
+          med([](const Round& x) { return x.loader_mb_s; }),
+          med([](const Round& x) { return x.loader_mb_s / x.raw_mb_s; }),
+          med([](const Round& x) { return x.loader_mb_s / x.float_mb_s; }),
+          med([](const Round& x) { return x.samples_s; }),
+          med([](const Round& x) { return x.read_s; }),
+          med([](const Round& x) { return x.collate_s; }),
+          med([](const Round& x) { return x.epoch_s; })};
 }
 
 std::string table(const std::vector<RankFigures>& ranks) {
@@ -82,7 +105,7 @@ std::string table(const std::vector<RankFigures>& ranks) {
     const RankFigures& f = ranks[r];
     char line[256];
     std::snprintf(line, sizeof line, "| %zu | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.4f | %.4f / %.4f |\n", r,
-                  f.raw_mb_s, f.float_mb_s, f.loader_mb_s, f.loader_mb_s / f.raw_mb_s, f.loader_mb_s / f.float_mb_s,
+                  f.raw_mb_s, f.float_mb_s, f.loader_mb_s, f.raw_ratio, f.float_ratio,
                   f.samples_s, f.epoch_s, f.read_s, f.collate_s);
     out << line;
   }

@@ -17,11 +17,13 @@ namespace dpt::data {
 // restore().
 
 // Note [Batched hand-off]
-// Waking a sleeping thread costs several microseconds here, as much as building a small
-// micro-batch. So each side wakes the other only at half-queue marks: the consumer wakes the
-// producer when the queue has drained to half, the producer wakes a waiting consumer when the
-// queue has filled to half (or holds the end or an error). Throughput is unchanged — the
-// faster side waits either way — and there are half as many wake-ups, or fewer.
+// Waking a sleeping thread costs several microseconds here (a futex call and, in a VM, an
+// interrupt to the other core), as much as building a small micro-batch. So neither side wakes
+// the other for every batch. When training is slower than the loader (the normal case) the
+// producer sleeps on a full queue and the consumer wakes it once the queue has drained to
+// half. When the loader is slower (benchmarks, tiny models), a consumer that finds the queue
+// empty sleeps until the producer has filled it (or queued the end or an error), one wake-up
+// per `prefetch` batches. Throughput is unchanged — the faster side waits either way.
 
 // The blocks of one epoch that the current micro-batch touches, loaded on demand; retired
 // blocks go back to a pool so their buffers are reused (no allocation per block).
@@ -149,11 +151,11 @@ void Loader::restore(LoaderState state) {
 bool Loader::push(Item item) {
   const bool last = !item.batch.has_value();  // the end marker or an error
   std::unique_lock<std::mutex> lock(mutex_);
-  not_full_.wait(lock, [&] { return stop_ || queue_.size() < static_cast<size_t>(options_.prefetch); });
+  not_full_.wait(lock, [&] { return stop_ || queue_.size() < capacity(); });
   if (stop_) return false;
   queue_.push_back(std::move(item));
   // Note [Batched hand-off]
-  if (consumer_waiting_ && (last || queue_.size() >= half_queue())) not_empty_.notify_one();
+  if (consumer_waiting_ && (last || queue_.size() >= capacity())) not_empty_.notify_one();
   return true;
 }
 
@@ -211,7 +213,7 @@ std::optional<Batch> Loader::next() {
   if (queue_.empty()) {
     consumer_waiting_ = true;
     not_empty_.wait(lock, [&] {
-      return queue_.size() >= half_queue() || (!queue_.empty() && !queue_.back().batch.has_value());
+      return queue_.size() >= capacity() || (!queue_.empty() && !queue_.back().batch.has_value());
     });
     consumer_waiting_ = false;
   }

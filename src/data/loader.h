@@ -115,7 +115,8 @@ class Loader {
   void run(LoaderState from);
   void produce_epoch(int64_t epoch, int64_t first_step, BlockWindow& window);
   bool push(Item item);
-  size_t half_queue() const { return static_cast<size_t>((options_.prefetch + 1) / 2); }
+  size_t capacity() const { return static_cast<size_t>(options_.prefetch); }
+  size_t half_queue() const { return (capacity() + 1) / 2; }
   void advance_consumed(const Batch& batch);
 
   LoaderOptions options_;
@@ -130,7 +131,7 @@ class Loader {
   std::condition_variable not_full_, not_empty_;
   std::deque<Item> queue_;
   bool stop_ = false;
-  bool consumer_waiting_ = false;  // next() sleeps until wake_at_ items are queued
+  bool consumer_waiting_ = false;  // next() sleeps until the queue is full (Note [Batched hand-off])
   bool finished_ = false;          // the consumer has seen the end or an error
   std::exception_ptr error_;
   std::thread thread_;
