@@ -1,15 +1,21 @@
 // dptrain bench checkpoint: the collective checkpoint writer and reader next to a plain
 // sequential write()+fsync / read() of the same bytes by one process, in the same run.
 //
-// Per round, methods alternating which goes first:
-//   plain write   rank 0 writes all the state's bytes to one file in 8 MiB write() calls, fsync
+// Per round, the two writes run back to back, alternating which goes first, each into a fresh
+// file after a sync() (so neither inherits the other's dirty pages):
+//   plain write   rank 0 writes all the state's bytes in 8 MiB write() calls, then fsync
 //   checkpoint    Manager::save, synchronous: every rank writes its share collectively through
-//                 MPI-IO, the file is fsynced and committed (Note [Checkpoint commit])
-//   plain read    rank 0 read()s the plain file back (evicted from the page cache first)
-//   checkpoint read  every rank reads its share of every tensor and the shares are all-gathered
-//                 (each rank ends with the whole state), checksums verified (evicted first)
-// Bandwidth = state bytes / time of the slowest rank. "stall" is how long save() holds the
-// caller: synchronous = the whole write; async = the host copy (Note [Async checkpoint writer]).
+//                 MPI-IO with CRC-32s, every rank fsyncs, then the commit (Note [Checkpoint
+//                 commit]); "collective write+fsync" is the slowest rank's write + fsync part,
+//                 "whole save" includes the commit
+// then both files are evicted from the page cache and read back:
+//   plain read    rank 0 read()s the plain file
+//   checkpoint read  every rank reads its share of every tensor, the shares are all-gathered
+//                 (each rank ends with the whole state) and checksums verified
+// Times are the slowest rank's; bandwidth = state bytes / median time. The ratios are medians
+// of the per-round ratios (plain time / checkpoint time of the same round), which cancels
+// much of the noise of a shared machine. "stall" is how long save() holds the caller:
+// synchronous = the whole save; async = the host copy (Note [Async checkpoint writer]).
 #include <ATen/ATen.h>
 #include <fcntl.h>
 #include <mpi.h>
@@ -100,28 +106,61 @@ double timed(checkpoint::IoComm& comm, const std::function<void()>& work) {
 }
 
 struct Figures {
-  double plain_write_s, write_s, plain_read_s, read_s, sync_stall_s, async_stall_s;
+  double plain_write_s, write_s, save_s, ratio, save_ratio, plain_read_s, read_s, sync_stall_s, async_stall_s;
 };
 
-Figures measure(const std::string& dir, checkpoint::State& state, int rounds, checkpoint::IoComm& comm) {
+// Removes `path` and flushes all dirty data, so that the next timed write starts from the same
+// state of the page cache and the disk whichever method ran before (not timed).
+void settle(const std::string& path, checkpoint::IoComm& comm) {
+  if (comm.rank() == 0) std::filesystem::remove(path);
+  ::sync();
+  comm.barrier();
+}
+
+// One synchronous save, timed; returns {whole save, slowest rank's write + fsync}.
+std::pair<double, double> timed_save(checkpoint::Manager& manager, const checkpoint::State& state,
+                                     checkpoint::IoComm& comm, bool verbose) {
+  const double save_s = timed(comm, [&] { manager.save(state); });
+  const auto& t = manager.last_write_times();
+  double durable = t.write_s + t.fsync_s;
+  DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &durable, 1, MPI_DOUBLE, MPI_MAX, comm.get()));
+  if (comm.rank() == 0 && verbose) {
+    std::fprintf(stderr, "step %lld: write %.3f s, fsync %.3f s, commit %.3f s\n",
+                 static_cast<long long>(state.step), t.write_s, t.fsync_s, t.commit_s);
+  }
+  return {save_s, durable};
+}
+
+Figures measure(const std::string& dir, checkpoint::State& state, int rounds, checkpoint::IoComm& comm,
+                bool verbose, bool collective_buffering) {
   const std::string plain = dir + "/plain.bin";
-  std::vector<double> pw, cw, pr, cr, sync_stall, async_stall;
+  std::vector<double> pw, cw, save, ratio, save_ratio, pr, cr, sync_stall, async_stall;
   checkpoint::Policy policy;
-  policy.keep = 1;
+  policy.keep = 0;  // the bench removes old files itself, outside the timed part
+  policy.collective_buffering = collective_buffering;
   checkpoint::Manager sync(dir, policy);
   policy.async = true;
   checkpoint::Manager async(dir + "/async", policy);
   for (int r = 0; r < rounds; ++r) {
     state.step = r + 1;
     const std::string written = dir + "/" + checkpoint::step_file_name(state.step);
-    for (int k = 0; k < 2; ++k) {
+    double plain_s = 0;
+    std::pair<double, double> saved;
+    for (int k = 0; k < 2; ++k) {  // which method goes first alternates
       if ((k + r) % 2 == 0) {
-        pw.push_back(timed(comm, [&] { if (comm.rank() == 0) plain_write(plain, state); }));
+        settle(plain, comm);
+        plain_s = timed(comm, [&] { if (comm.rank() == 0) plain_write(plain, state); });
       } else {
-        cw.push_back(timed(comm, [&] { sync.save(state); }));
+        settle(dir + "/" + checkpoint::step_file_name(r), comm);
+        saved = timed_save(sync, state, comm, verbose);
         sync_stall.push_back(sync.last_stall_s());
       }
     }
+    pw.push_back(plain_s);
+    save.push_back(saved.first);
+    cw.push_back(saved.second);
+    ratio.push_back(plain_s / saved.second);
+    save_ratio.push_back(plain_s / saved.first);
     if (comm.rank() == 0) {
       evict(plain);
       evict(written);
@@ -136,27 +175,28 @@ Figures measure(const std::string& dir, checkpoint::State& state, int rounds, ch
         }));
       }
     }
+    settle(dir + "/async/" + checkpoint::step_file_name(r), comm);
     async_stall.push_back(timed(comm, [&] { async.save(state); }));
     async.wait();
   }
-  return {median(pw), median(cw), median(pr), median(cr), median(sync_stall), median(async_stall)};
+  return {median(pw), median(cw), median(save), median(ratio), median(save_ratio), median(pr), median(cr),
+          median(sync_stall), median(async_stall)};
 }
 
 std::string row(int ranks, int64_t bytes, int tensors, const Figures& f) {
   auto mb_s = [&](double s) { return static_cast<double>(bytes) / s / 1e6; };
   char line[512];
-  std::snprintf(line, sizeof line,
-                "| %d | %.0f | %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.3f | %.4f |\n", ranks,
-                static_cast<double>(bytes) / (1 << 20), tensors, mb_s(f.plain_write_s), mb_s(f.write_s),
-                f.plain_write_s / f.write_s, mb_s(f.plain_read_s), mb_s(f.read_s), f.plain_read_s / f.read_s,
-                f.sync_stall_s, f.async_stall_s);
+  std::snprintf(line, sizeof line, "| %d | %.0f | %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f | %.4f |\n",
+                ranks, static_cast<double>(bytes) / (1 << 20), tensors, mb_s(f.plain_write_s), mb_s(f.write_s),
+                f.ratio, mb_s(f.save_s), f.save_ratio, mb_s(f.plain_read_s), mb_s(f.read_s), f.sync_stall_s,
+                f.async_stall_s);
   return line;
 }
 
 const char* kHeader =
-    "| ranks | state MiB | tensors | plain write+fsync MB/s | checkpoint write MB/s | ratio | plain read MB/s "
-    "| checkpoint read MB/s | ratio | sync stall s | async stall s |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    "| ranks | state MiB | tensors | plain write+fsync MB/s | collective write+fsync MB/s | ratio "
+    "| whole save MB/s | ratio | plain read MB/s | checkpoint read MB/s | sync stall s | async stall s |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
 int run(const config::ParsedCommand& parsed) {
   const RankContext ctx = setup_rank(parsed.config);
@@ -174,10 +214,12 @@ int run(const config::ParsedCommand& parsed) {
     for (const auto& e : state.replicated) sum += static_cast<int64_t>(e.tensor.nbytes());
     return sum;
   }();
-  const Figures f = measure(dir, state, rounds, comm);
+  const bool collective_buffering = opt.count("collective-buffering") > 0;
+  const Figures f = measure(dir, state, rounds, comm, opt.count("verbose") > 0, collective_buffering);
   if (comm.rank() == 0) {
     std::filesystem::remove_all(dir);
-    const std::string line = row(comm.size(), real_bytes, tensors, f);
+    std::string line = row(comm.size(), real_bytes, tensors, f);
+    if (collective_buffering) line.replace(line.find(" |"), 2, " (cb) |");
     std::cout << "checkpoint write/read, " << comm.size() << " rank(s) on " << ctx.topology.num_nodes
               << " node(s), median of " << rounds << " rounds, in " << opt["dir"].as<std::string>() << "\n\n"
               << kHeader << line << std::flush;
@@ -203,7 +245,9 @@ config::CommandSpec spec() {
       ("tensors", po::value<int>()->default_value(8), "number of equal tensors the state is split into")
       ("rounds", po::value<int>()->default_value(3), "rounds (each: every method once); medians are reported")
       ("dir", po::value<std::string>()->default_value("/tmp"), "directory to write in (a scratch subfolder)")
-      ("out", po::value<std::string>(), "append the table row (markdown) to this file");
+      ("out", po::value<std::string>(), "append the table row (markdown) to this file")
+      ("verbose", "print where each checkpoint write spent its time (rank 0)")
+      ("collective-buffering", "let MPI-IO aggregate (checkpoint.collective_buffering=true); the row says (cb)");
   return s;
 }
 

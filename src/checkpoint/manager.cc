@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "checkpoint/commit.h"
@@ -21,6 +22,7 @@ Policy policy_from_config(const config::Config& config) {
   p.keep = config.get_int("checkpoint.keep");
   p.keep_every = config.get_int("checkpoint.keep_every");
   p.async = config.get_bool("checkpoint.async");
+  p.collective_buffering = config.get_bool("checkpoint.collective_buffering");
   return p;
 }
 
@@ -83,7 +85,24 @@ void Manager::save(State state) {
     return;
   }
   // The host copy: after this the caller may change its tensors (Note [Async checkpoint writer]).
-  for (auto& entry : state.replicated) entry.tensor = entry.tensor.to(at::kCPU).contiguous().clone();
+  // The previous write has finished (joined above), so its buffers are reused when the tensors
+  // have the same shapes: no allocation and no page faults in the step loop after the first.
+  const bool reuse = host_copies_.size() == state.replicated.size() &&
+                     std::equal(host_copies_.begin(), host_copies_.end(), state.replicated.begin(),
+                                [](const at::Tensor& copy, const TensorEntry& entry) {
+                                  return copy.sizes() == entry.tensor.sizes() &&
+                                         copy.scalar_type() == entry.tensor.scalar_type();
+                                });
+  if (!reuse) host_copies_.clear();
+  for (size_t i = 0; i < state.replicated.size(); ++i) {
+    at::Tensor& tensor = state.replicated[i].tensor;
+    if (reuse) {
+      host_copies_[i].copy_(tensor);
+    } else {
+      host_copies_.push_back(tensor.to(at::kCPU).contiguous().clone());
+    }
+    tensor = host_copies_[i];
+  }
   if (state.rank_state.defined()) state.rank_state = state.rank_state.contiguous().clone();
   thread_ = std::thread([this, copy = std::move(state)] {
     try {
@@ -100,9 +119,15 @@ void Manager::write_and_commit(const State& state) {
   const std::string name = step_file_name(state.step);
   const std::string final_path = dir_ + "/" + name;
   const std::string tmp = final_path + ".tmp";
+  WriteTimes times;
+  Stopwatch watch;
   try {
-    write_file(tmp, state, comm);
+    write_file(tmp, state, comm, policy_.collective_buffering);
+    times.write_s = watch.seconds();
+    watch.reset();
     comm.agreed([&] { fsync_file(tmp); });
+    times.fsync_s = watch.seconds();
+    watch.reset();
   } catch (...) {
     if (comm.rank() == 0) std::filesystem::remove(tmp);
     throw;
@@ -119,6 +144,8 @@ void Manager::write_and_commit(const State& state) {
       std::filesystem::remove(dir_ + "/" + step_file_name(old));
     }
   });
+  times.commit_s = watch.seconds();
+  last_times_ = times;
   last_committed_ = final_path;
   DPT_LOG(kDebug) << "checkpoint " << final_path << " committed";
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "checkpoint/io_comm.h"
 #include "checkpoint/state.h"
@@ -31,6 +32,7 @@ struct Policy {
   int64_t keep = 3;          // committed checkpoints kept (newest); 0 = all
   int64_t keep_every = 0;    // also keep every checkpoint whose step is a multiple of this
   bool async = false;        // Note [Async checkpoint writer]
+  bool collective_buffering = false;  // Note [No collective buffering] (h5_util.cc)
 };
 
 // The [checkpoint] options of `config`.
@@ -61,6 +63,13 @@ class Manager {
 
   // Seconds the last save() held up its caller (async: join + host copy).
   double last_stall_s() const { return last_stall_s_; }
+  // Where the last committed write spent its time, on this rank (read after wait() when async).
+  struct WriteTimes {
+    double write_s = 0;   // collective HDF5 write incl. checksums and close
+    double fsync_s = 0;   // fsync of the file (every rank)
+    double commit_s = 0;  // rename, latest, directory fsync, retention (rank 0)
+  };
+  const WriteTimes& last_write_times() const { return last_times_; }
   // Path of the last checkpoint this manager committed ("" before the first); read it after
   // wait() when async (the writer thread sets it).
   const std::string& last_committed() const { return last_committed_; }
@@ -73,10 +82,12 @@ class Manager {
   Policy policy_;
   std::unique_ptr<IoComm> control_;  // due() agreement, on the caller's thread
   std::unique_ptr<IoComm> writer_;   // writes (the background thread when async)
+  std::vector<at::Tensor> host_copies_;  // async: the buffers of the last host copy
   std::thread thread_;
   std::exception_ptr error_;
   Stopwatch since_last_;
   double last_stall_s_ = 0;
+  WriteTimes last_times_;
   std::string last_committed_;
 };
 

@@ -116,7 +116,7 @@ void write_meta(hid_t file, const Manifest& m, hid_t dxpl, IoComm& comm) {
 
 }  // namespace
 
-Manifest write_file(const std::string& path, const State& state, IoComm& comm) {
+Manifest write_file(const std::string& path, const State& state, IoComm& comm, bool collective_buffering) {
   Manifest m;
   std::vector<const void*> data;
   comm.agreed([&] {
@@ -135,7 +135,7 @@ Manifest write_file(const std::string& path, const State& state, IoComm& comm) {
 
   data::H5Id file;
   comm.agreed([&] {
-    data::H5Id fapl = mpio_fapl(comm.get());
+    data::H5Id fapl = mpio_fapl(comm.get(), collective_buffering);
     data::H5Lock lock(data::h5_mutex());
     const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
     DPT_CHECK(id >= 0, CheckpointError, "cannot create checkpoint file '" << path << "': " << data::h5_error_stack()

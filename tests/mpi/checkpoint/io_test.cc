@@ -105,6 +105,17 @@ TEST(CheckpointIo, RoundTripOnTheWritingRanks) {
   EXPECT_TRUE(at::equal(mine, state.rank_state));
 }
 
+TEST(CheckpointIo, WithCollectiveBufferingTheFileIsTheSame) {
+  SharedDir dir;
+  IoComm comm(MPI_COMM_WORLD);
+  const State state = sample_state(7, 5);
+  const Manifest plain = write_file(dir / "a.h5", state, comm, /*collective_buffering=*/false);
+  const Manifest buffered = write_file(dir / "b.h5", state, comm, /*collective_buffering=*/true);
+  for (size_t i = 0; i < plain.tensors.size(); ++i) EXPECT_EQ(plain.tensors[i].crc32, buffered.tensors[i].crc32);
+  Reader reader(dir / "b.h5", comm);
+  expect_same(reader.read_replicated(), state);
+}
+
 TEST(CheckpointIo, EveryNumberOfRanksReadsItBack) {
   SharedDir dir;
   IoComm world(MPI_COMM_WORLD);
