@@ -31,6 +31,8 @@ declare -A loader_ratio float_ratio samples_per_rank raw_mb float_mb training_ra
   echo "y uint8), 4 uncompressed shards of ~12 MB, as launch/quickstart.sh prepares it. Geometry of"
   echo "configs/fashion_mnist_*.ini: global batch 128, micro-batch 64; data.shuffle_block 16384, data.prefetch 4."
   echo "Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (above ~0.5, other jobs shared the 2 cores)."
+  echo "Absolute rates drift between runs on this shared VM (read() was seen anywhere from 6 to 16 GB/s"
+  echo "over an afternoon); compare figures within one run."
   echo
   echo "What the columns mean (per rank; medians of 15 rounds, the ratios medians of per-round ratios;"
   echo "the three methods rotate within a round, page cache warm, the loader alive across rounds as in"
