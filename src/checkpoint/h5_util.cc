@@ -13,19 +13,17 @@ void throw_h5(const char* call, const char* file, int line) {
 }
 }  // namespace detail
 
-// Note [No collective buffering]
+// Note [Collective buffering]
 // Collective MPI-IO normally uses two-phase I/O: ranks ship their data to a few aggregator
-// ranks, which write large contiguous blocks. That pays off when each rank holds many small
-// interleaved pieces. A checkpoint rank's share of a tensor is already one large contiguous,
-// 64 KiB-aligned block (Note [Checkpoint shares]), so aggregation only adds a copy through
-// the aggregators and serializes the writes on them: measured on the ext4 disk here, the
-// collective write with aggregation ran at a median 0.29 x a plain write()+fsync of the same
-// bytes, without it at 0.61 x (2 ranks, 256 MiB, 16 paired rounds; benchmarks/results/
-// checkpoint.md). So by default the transfers stay collective (H5FD_MPIO_COLLECTIVE, every
-// rank in every call) but the hints tell MPI-IO not to aggregate: "collective_buffering"
-// (OMPIO, the MPI standard's key) and "romio_cb_write"/"romio_cb_read" (ROMIO).
-// checkpoint.collective_buffering=true restores aggregation, e.g. for a parallel file system
-// whose stripes prefer few writers.
+// ranks, which write large contiguous blocks. A checkpoint rank's share of a tensor is already
+// one large contiguous, 64 KiB-aligned block (Note [Checkpoint shares]), so aggregation is not
+// needed to form large writes; whether it helps depends on the file system (a parallel one
+// may prefer few writers per stripe, a local one several streams or one). Measured here (ext4
+// on a virtual disk, 2 ranks, 256 MiB, paired rounds, bench checkpoint --compare-buffering)
+// both ran at ~0.76 x a plain write()+fsync. So dptrain keeps MPI-IO's default
+// (checkpoint.collective_buffering=true); false passes the hints "collective_buffering"=false
+// (OMPIO; the MPI standard's key) and "romio_cb_write"/"romio_cb_read"=disable (ROMIO): the
+// transfers stay collective, but every rank writes its own share.
 data::H5Id mpio_fapl(MPI_Comm comm, bool collective_buffering) {
   data::H5Id fapl(DPT_CKPT_H5(H5Pcreate(H5P_FILE_ACCESS)));
   MPI_Info info = MPI_INFO_NULL;

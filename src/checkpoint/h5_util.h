@@ -21,8 +21,8 @@ namespace detail {
 
 // A file-access list for MPI-IO on `comm` (collective metadata, no file locking, 64 KiB
 // alignment of large datasets; Note [Checkpoint shares]). Without `collective_buffering` the
-// MPI-IO hints turn off two-phase aggregation (Note [No collective buffering]).
-data::H5Id mpio_fapl(MPI_Comm comm, bool collective_buffering = false);
+// MPI-IO hints turn off two-phase aggregation (Note [Collective buffering]).
+data::H5Id mpio_fapl(MPI_Comm comm, bool collective_buffering = true);
 // A transfer list for collective MPI-IO reads and writes.
 data::H5Id collective_dxpl();
 

@@ -32,7 +32,7 @@ struct Policy {
   int64_t keep = 3;          // committed checkpoints kept (newest); 0 = all
   int64_t keep_every = 0;    // also keep every checkpoint whose step is a multiple of this
   bool async = false;        // Note [Async checkpoint writer]
-  bool collective_buffering = false;  // Note [No collective buffering] (h5_util.cc)
+  bool collective_buffering = true;  // Note [Collective buffering] (h5_util.cc)
 };
 
 // The [checkpoint] options of `config`.

@@ -53,7 +53,11 @@ Range piece_of(const TensorInfo& info, int ranks, int rank) {
 }
 
 // Fills in every tensor's CRC-32: each rank checksums its pieces, the pieces' CRCs are
-// all-gathered and combined in rank order (the pieces tile the tensor in that order).
+// all-gathered and combined in rank order (the pieces tile the tensor in that order). This runs
+// before the writes, on the calling thread: computing the CRCs on a helper thread during the
+// writes was tried and was no faster (2 ranks on 2 cores, paired rounds: 0.71-0.74 x a plain
+// write with the helper, 0.74-0.77 x without): it competes for the CPU with the copies that
+// MPI-IO makes.
 void compute_checksums(Manifest* m, const std::vector<const void*>& data, IoComm& comm) {
   std::vector<int64_t> mine;
   for (size_t i = 0; i < m->tensors.size(); ++i) {

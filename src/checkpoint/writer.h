@@ -15,7 +15,7 @@ namespace dpt::checkpoint {
 // stay unchanged until the call returns. Does not fsync or rename: see commit.h. Passes the
 // fault points create, tensors and close (Note [Checkpoint fault injection]).
 // Throws CheckpointError (the file is then incomplete; the caller removes it).
-// `collective_buffering`: see Note [No collective buffering] (checkpoint/h5_util.cc).
-Manifest write_file(const std::string& path, const State& state, IoComm& comm, bool collective_buffering = false);
+// `collective_buffering`: see Note [Collective buffering] (checkpoint/h5_util.cc).
+Manifest write_file(const std::string& path, const State& state, IoComm& comm, bool collective_buffering = true);
 
 }  // namespace dpt::checkpoint

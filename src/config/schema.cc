@@ -87,9 +87,9 @@ const std::vector<OptionSpec>& schema() {
       {"checkpoint.async", T::kBool, "false",
        "write checkpoints on a background thread; the step loop pays only for a host copy"},
       {"checkpoint.dir", T::kString, "", "checkpoint directory; empty = <run directory>/checkpoints"},
-      {"checkpoint.collective_buffering", T::kBool, "false",
-       "let MPI-IO aggregate the collective writes (two-phase I/O); off: every rank writes its own contiguous "
-       "share (faster on local disks, see docs/checkpoint.md)"},
+      {"checkpoint.collective_buffering", T::kBool, "true",
+       "let MPI-IO aggregate the collective writes (two-phase I/O); false: every rank writes its own "
+       "contiguous share directly (see docs/checkpoint.md)"},
       // log
       {"log.every_steps", T::kInt, "10", "write a metrics.jsonl line every N steps", 1},
       {"log.timeline", T::kBool, "false",
