@@ -10,8 +10,9 @@ out=$root/benchmarks/results/allreduce.md
   echo "# All-reduce: dptrain's MPI backend vs plain MPI_Allreduce"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(mpirun --version | head -1)."
-  echo "Both methods run on the same buffers in the same run, interleaved per iteration;"
-  echo "time = median over iterations of the slowest rank. busbw = algbw * 2(n-1)/n (nccl-tests)."
+  echo "All methods run in the same run; each of ours is timed in pairs with MPI_Allreduce;"
+  echo "time = median over iterations of the slowest rank; ratio = median of the per-iteration ratios"
+  echo "(MPI_Allreduce time / ours, timed in pairs, alternating which goes first). busbw = algbw * 2(n-1)/n (nccl-tests)."
   echo "Target: busbw ratio (dptrain / MPI_Allreduce) >= 0.95 at sizes >= 1 MiB."
   for np in 2 4; do
     cmd="mpirun -np $np --oversubscribe $bin bench allreduce --comm.backend=mpi --seconds 2"
