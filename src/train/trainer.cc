@@ -266,7 +266,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       std::optional<data::Batch> batch = s.loader->next();
       DPT_CHECK(batch.has_value(), InternalError, "the loader ended before step " << step);
       epoch = batch->epoch;
-      return MicroBatch{batch->input.to(s.device), batch->label.to(s.device)};
+      return MicroBatch{batch->input_on(s.device), batch->label.to(s.device)};
     };
     Stopwatch step_watch;
     const StepStats stats = train_step(*s.model, *s.optimizer, s.reducer.get(), parameters,
