@@ -319,7 +319,6 @@ TEST_F(LoaderTest, BenchHelpersReadWholeFilesAndWholeEpochs) {
   const std::vector<std::string> files = shard_paths(dir());
   ASSERT_EQ(files.size(), 3u);
   EXPECT_EQ(read_files_raw(files, 4096), m.total_bytes());
-  EXPECT_EQ(read_files_to_float(files, 4096), m.total_bytes());
   LoaderOptions o = options(dir(), 16, 4);
   o.max_epochs = 2;
   Loader loader(o);
