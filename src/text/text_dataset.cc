@@ -104,9 +104,9 @@ void TextDatasetBuilder::pack_into(const std::vector<Doc>& docs, EncodedSplit* o
       piece.clear();
     }
   };
-  for (const Doc& d : docs) {
-    for (size_t i = 0; i < d.count; ++i) put(tokens_[d.first + i]);
-    put(sep_);
+  for (size_t k = 0; k < docs.size(); ++k) {
+    if (k > 0) put(sep_);
+    for (size_t i = 0; i < docs[k].count; ++i) put(tokens_[docs[k].first + i]);
   }
   if (!piece.empty()) append_sample(piece.data(), piece.size(), -1, out);
 }

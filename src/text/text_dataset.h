@@ -13,8 +13,8 @@
 // files come interleaved, so the loader's block shuffle (data.shuffle_block) sees mixed blocks.
 //
 // Note [Packing]
-// Unlabeled text for pre-training is packed: the split's documents in order, each followed by
-// [SEP], form one token stream, cut into pieces of max_len - 2 tokens; each sample is
+// Unlabeled text for pre-training is packed: the split's documents in order, joined by [SEP],
+// form one token stream, cut into pieces of max_len - 2 tokens; each sample is
 // [CLS] piece [SEP] (a piece's leading [SEP] is dropped: the previous sample ended with one).
 // Only the last sample has padding. Labelled text gives one sample per document:
 // [CLS] tokens [SEP], the tokens truncated to max_len - 2, then [PAD] up to max_len.
