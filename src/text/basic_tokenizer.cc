@@ -8,6 +8,7 @@ namespace dpt::text {
 void BasicTokenizer::split(std::string_view text, Words* out, const std::string& source, int64_t base_offset) {
   out->clear();
   raw_.clear();
+  raw_ascii_ = true;
   size_t pos = 0;
   uint32_t cp = 0;
   while (pos < text.size()) {
@@ -24,9 +25,11 @@ void BasicTokenizer::split(std::string_view text, Words* out, const std::string&
       end_word(out);
     } else if (flags & kCjk) {
       end_word(out);
+      raw_ascii_ = false;
       raw_.push_back(cp);
       end_word(out);
     } else {
+      raw_ascii_ = raw_ascii_ && cp < 0x80;
       raw_.push_back(cp);
     }
   }
@@ -36,6 +39,10 @@ void BasicTokenizer::split(std::string_view text, Words* out, const std::string&
 // Normalizes the whitespace-separated word in raw_ and emits it, split at punctuation.
 void BasicTokenizer::end_word(Words* out) {
   if (raw_.empty()) return;
+  if (raw_ascii_) {
+    end_ascii_word(out);
+    return;
+  }
   const std::vector<uint32_t>* chars = &raw_;
   if (options_.lower_case) {
     lowered_.clear();
@@ -57,6 +64,27 @@ void BasicTokenizer::end_word(Words* out) {
     }
   }
   emit(word, end, out);
+  raw_.clear();
+  raw_ascii_ = true;
+}
+
+// end_word() for a word of ASCII characters, the common case: lower-casing is a table lookup,
+// accent stripping changes nothing, and the UTF-8 is the characters themselves.
+void BasicTokenizer::end_ascii_word(Words* out) {
+  const auto close = [out] {
+    if (out->bytes.size() > out->begin.back()) out->begin.push_back(static_cast<uint32_t>(out->bytes.size()));
+  };
+  for (uint32_t c : raw_) {
+    const uint8_t flags = char_flags(c);
+    if (flags & kPunctuation) {
+      close();
+      out->bytes.push_back(static_cast<char>(c));
+      close();
+    } else {
+      out->bytes.push_back(static_cast<char>(options_.lower_case && (flags & kHasLower) ? c + ('a' - 'A') : c));
+    }
+  }
+  close();
   raw_.clear();
 }
 

@@ -46,11 +46,13 @@ class BasicTokenizer {
 
  private:
   void end_word(Words* out);
+  void end_ascii_word(Words* out);
   void emit(const uint32_t* first, const uint32_t* last, Words* out);
 
   BasicOptions options_;
   // Scratch, reused between calls: the current whitespace-separated word, then normalized.
   std::vector<uint32_t> raw_, lowered_, normalized_;
+  bool raw_ascii_ = true;  // raw_ holds ASCII characters only
 };
 
 }  // namespace dpt::text
