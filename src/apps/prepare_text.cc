@@ -129,8 +129,10 @@ int run(const config::ParsedCommand& parsed) {
                      write);
     report(i ? "test" : "train", *splits[i], corpus);
   }
-  for (const auto& [name, docs] : corpus.dropped_classes) {
-    std::cout << "  dropped class " << name << " (" << docs << " documents; --classes / --min-docs)\n";
+  if (!corpus.dropped_classes.empty()) {
+    std::cout << "  dropped " << corpus.dropped_classes.size() << " label(s) not in --classes or under --min-docs:";
+    for (const auto& [name, docs] : corpus.dropped_classes) std::cout << " " << name << " (" << docs << ")";
+    std::cout << "\n";
   }
   if (corpus.empty_documents > 0) std::cout << "  skipped " << corpus.empty_documents << " documents without tokens\n";
   std::cout << "check with 'dptrain inspect " << outs[0] << "'\n";

@@ -52,7 +52,7 @@ done
 expect 1 "already exists; pass --overwrite" "${prep[@]}" --labels file --out "$tmp/cls"
 expect 0 "wrote" "${prep[@]}" --labels file --out "$tmp/cls" --overwrite
 expect 0 "$samples_train" "$DPTRAIN" inspect "$tmp/cls/train"
-expect 0 "dropped class gamma" "${prep[@]}" --labels file --classes beta,alpha --out "$tmp/two"
+expect 0 "dropped 1 label\(s\) not in --classes or under --min-docs: gamma \(60\)" "${prep[@]}" --labels file --classes beta,alpha --out "$tmp/two"
 expect 0 "classes: 0=beta, 1=alpha" "$DPTRAIN" inspect "$tmp/two/train"
 expect 1 "class 'delta' of --classes has no documents" "${prep[@]}" --labels file --classes delta --out "$tmp/x"
 expect 2 "needs --vocab" "$DPTRAIN" prepare text "${corpus[@]}" --out "$tmp/x"
