@@ -4,15 +4,7 @@
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect() {  # expect <exit code> <pattern> <command...>: runs it, checks code and output
-  local code=$1 pattern=$2
-  shift 2
-  out=$("$@" 2>&1)
-  local rc=$?
-  [[ $rc -eq $code ]] || fail "exit $rc (wanted $code) from: $* -> $out"
-  grep -qE -- "$pattern" <<<"$out" || fail "no /$pattern/ in output of: $* -> $out"
-}
+source "$DPT_SOURCE_DIR/tests/support/cli_expect.sh"
 "$DPT_SOURCE_DIR/tests/unit/text/make_tiny_corpus.sh" "$tmp/corpus"
 corpus=(--input "$tmp/corpus" --format fortune)
 

@@ -12,7 +12,7 @@ $py -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: no python3-h5py"; exit 
 here=$DPT_SOURCE_DIR/tests/unit/text
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$DPT_SOURCE_DIR/tests/support/cli_expect.sh"
 same_ids() {  # same_ids <vocab> <file> [--cased]
   local flags=() ref=()
   [[ ${3:-} == --cased ]] && flags=(--lower-case false) ref=(--cased)
