@@ -2,10 +2,13 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/progress.h"
 
 namespace po = boost::program_options;
 
@@ -75,9 +78,29 @@ text::CorpusOptions corpus_options(const po::variables_map& vm) {
   return o;
 }
 
+void read_corpus(const text::CorpusOptions& options, const std::string& label,
+                 const std::function<void(const text::Document&)>& visit) {
+  const std::vector<std::string> files = text::list_corpus_files(options);
+  std::vector<int64_t> before(files.size() + 1, 0);  // bytes of the files before file i
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(files[i], ec);
+    before[i + 1] = before[i] + (ec ? 0 : static_cast<int64_t>(size));
+  }
+  const int64_t total_kib = before.back() / 1024;
+  Progress progress(label, total_kib, Progress::Mode::kAuto, std::max<int64_t>(1, total_kib / 10));
+  size_t file = 0;
+  text::for_each_document(options, [&](const text::Document& d) {
+    visit(d);
+    while (file + 1 < files.size() && files[file] != *d.file) ++file;
+    progress.update((before[file] + d.offset + static_cast<int64_t>(d.text.size())) / 1024, "KiB of text");
+  });
+  progress.update(total_kib, "KiB of text");
+}
+
 void add_tokenizer_options(po::options_description* options) {
   options->add_options()
-      ("lower-case", po::value<bool>()->default_value(true), "lower-case the text (BERT uncased); false keeps case")
+      ("lower-case", po::value<bool>()->default_value(true, "true"), "lower-case the text (BERT uncased); false keeps case")
       ("strip-accents", po::value<std::string>()->default_value("auto"),
        "remove accents (NFD, then nonspacing marks): true, false, or auto = as --lower-case");
 }

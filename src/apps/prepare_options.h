@@ -3,6 +3,7 @@
 // is defined (name, default, help) in one place.
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/variables_map.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ data::SplitWriteOptions split_write_options(const boost::program_options::variab
 // --input --format, and with `labels` also --labels --text-column --label-column --tsv-header.
 void add_corpus_options(boost::program_options::options_description* options, bool labels);
 text::CorpusOptions corpus_options(const boost::program_options::variables_map& vm);
+
+// text::for_each_document() with progress on stderr (`label`, KiB of the corpus files read).
+void read_corpus(const text::CorpusOptions& options, const std::string& label,
+                 const std::function<void(const text::Document&)>& visit);
 
 // --lower-case --strip-accents.
 void add_tokenizer_options(boost::program_options::options_description* options);

@@ -63,6 +63,15 @@ std::string percent(int64_t part, int64_t whole) {
   return text;
 }
 
+void report_dropped(const text::EncodedCorpus& corpus) {
+  if (!corpus.dropped_classes.empty()) {
+    std::cout << "  dropped " << corpus.dropped_classes.size() << " label(s) not in --classes or under --min-docs:";
+    for (const auto& [name, docs] : corpus.dropped_classes) std::cout << " " << name << " (" << docs << ")";
+    std::cout << "\n";
+  }
+  if (corpus.empty_documents > 0) std::cout << "  skipped " << corpus.empty_documents << " documents without tokens\n";
+}
+
 void report(const std::string& name, const text::EncodedSplit& s, const text::EncodedCorpus& corpus) {
   std::cout << "  " << name << ": " << s.samples << " samples from " << s.documents << " documents, " << s.tokens
             << " tokens (" << percent(s.unknown_tokens, s.tokens) << " [UNK])";
@@ -73,6 +82,28 @@ void report(const std::string& name, const text::EncodedSplit& s, const text::En
   }
 }
 
+text::SequenceOptions sequence_options(const po::variables_map& opt, bool labelled) {
+  text::SequenceOptions seq;
+  seq.max_len = opt["max-len"].as<int64_t>();
+  seq.test_fraction = opt["test-fraction"].as<double>();
+  if (opt.count("classes")) seq.classes = split_commas(opt["classes"].as<std::string>());
+  seq.min_docs = opt["min-docs"].as<int64_t>();
+  const std::string pack = opt["pack"].as<std::string>();
+  DPT_CHECK(pack == "auto" || pack == "true" || pack == "false", ConfigError, "--pack must be auto, true or false");
+  DPT_CHECK(!(labelled && pack == "true"), ConfigError,
+            "--pack true is for unlabeled text; labelled documents are one sample each");
+  DPT_CHECK(labelled || (seq.classes.empty() && seq.min_docs == 1), ConfigError, "--classes and --min-docs need --labels");
+  seq.pack = !labelled && pack != "false";
+  return seq;
+}
+
+std::string describe_source(const po::variables_map& opt, const text::CorpusOptions& corpus, double test_fraction) {
+  std::string source = "text corpus";
+  for (const auto& i : corpus.inputs) source += " " + i;
+  return source + " (format " + opt["format"].as<std::string>() + ", labels " + opt["labels"].as<std::string>() +
+         ", test fraction " + std::to_string(test_fraction) + " by document hash)";
+}
+
 int run(const config::ParsedCommand& parsed) {
   require_one_process("prepare text");
   const auto& opt = parsed.local;
@@ -81,22 +112,13 @@ int run(const config::ParsedCommand& parsed) {
   }
   const text::CorpusOptions corpus_opt = corpus_options(opt);
   const bool labelled = corpus_opt.labels != text::LabelSource::kNone;
-  text::SequenceOptions seq;
-  seq.max_len = opt["max-len"].as<int64_t>();
-  seq.test_fraction = opt["test-fraction"].as<double>();
-  if (opt.count("classes")) seq.classes = split_commas(opt["classes"].as<std::string>());
-  seq.min_docs = opt["min-docs"].as<int64_t>();
-  const std::string pack = opt["pack"].as<std::string>();
-  DPT_CHECK(pack == "auto" || pack == "true" || pack == "false", ConfigError, "--pack must be auto, true or false");
-  DPT_CHECK(!(labelled && pack == "true"), ConfigError, "--pack true is for unlabeled text; labelled documents are one sample each");
-  DPT_CHECK(labelled || (seq.classes.empty() && seq.min_docs == 1), ConfigError, "--classes and --min-docs need --labels");
-  seq.pack = !labelled && pack != "false";
+  const text::SequenceOptions seq = sequence_options(opt, labelled);
   const std::string out = opt["out"].as<std::string>();
   const data::SplitWriteOptions write = split_write_options(opt, "dptrain prepare text");
-  const std::vector<std::string> outs = {out + "/train", out + "/test"};
-  for (const auto& o : outs) {  // fail before the (slow) tokenizing
-    DPT_CHECK(write.overwrite || !fs::exists(o), DataError,
-              "output '" << o << "' already exists; pass --overwrite to replace it or choose another --out");
+  const std::string names[] = {"train", "test"};
+  for (const auto& name : names) {  // fail before the (slow) tokenizing
+    DPT_CHECK(write.overwrite || !fs::exists(out + "/" + name), DataError,
+              "output '" << out << "/" << name << "' already exists; pass --overwrite to replace it or choose another --out");
   }
 
   const text::Vocab vocab = text::Vocab::load(opt["vocab"].as<std::string>());
@@ -104,38 +126,27 @@ int run(const config::ParsedCommand& parsed) {
   text::TextDatasetBuilder builder(tokenizer, seq, labelled);
   Stopwatch watch;
   int64_t bytes = 0;
-  text::for_each_document(corpus_opt, [&](const text::Document& d) {
+  read_corpus(corpus_opt, "tokenizing", [&](const text::Document& d) {
     builder.add(d);
     bytes += static_cast<int64_t>(d.text.size());
   });
   const text::EncodedCorpus corpus = builder.finish();
   std::printf("tokenized %.1f MB in %.2f s\n", static_cast<double>(bytes) / 1e6, watch.seconds());
 
-  std::string source = "text corpus";
-  for (const auto& i : corpus_opt.inputs) source += " " + i;
-  source += " (format " + opt["format"].as<std::string>() + ", labels " +
-            (opt.count("labels") ? opt["labels"].as<std::string>() : "none") + ", test fraction " +
-            std::to_string(seq.test_fraction) + " by document hash)";
+  const std::string source = describe_source(opt, corpus_opt, seq.test_fraction);
   const data::TextInfo info = text_info(tokenizer, seq, seq.pack);
   std::cout << "wrote " << out << " (max_len " << seq.max_len << (seq.pack ? ", packed" : "") << ", vocab "
             << vocab.size() << " tokens):\n";
   const text::EncodedSplit* splits[] = {&corpus.train, &corpus.test};
-  for (int i = 0; i < 2; ++i) {
-    if (i == 1 && seq.test_fraction == 0) break;
+  for (int i = 0; i < (seq.test_fraction > 0 ? 2 : 1); ++i) {
     DPT_CHECK(splits[i]->samples > 0, DataError,
-              "the " << (i ? "test" : "train") << " split got no documents from the corpus; "
+              "the " << names[i] << " split got no documents from the corpus; "
                      << (i ? "raise --test-fraction or give more text" : "lower --test-fraction or give more text"));
-    write_text_split(*splits[i], corpus, info, source + ", " + (i ? "test" : "train") + " split", outs[static_cast<size_t>(i)],
-                     write);
-    report(i ? "test" : "train", *splits[i], corpus);
+    write_text_split(*splits[i], corpus, info, source + ", " + names[i] + " split", out + "/" + names[i], write);
+    report(names[i], *splits[i], corpus);
   }
-  if (!corpus.dropped_classes.empty()) {
-    std::cout << "  dropped " << corpus.dropped_classes.size() << " label(s) not in --classes or under --min-docs:";
-    for (const auto& [name, docs] : corpus.dropped_classes) std::cout << " " << name << " (" << docs << ")";
-    std::cout << "\n";
-  }
-  if (corpus.empty_documents > 0) std::cout << "  skipped " << corpus.empty_documents << " documents without tokens\n";
-  std::cout << "check with 'dptrain inspect " << outs[0] << "'\n";
+  report_dropped(corpus);
+  std::cout << "check with 'dptrain inspect " << out << "/train'\n";
   return kExitOk;
 }
 
@@ -150,7 +161,7 @@ config::CommandSpec spec() {
       ("max-len", po::value<int64_t>()->default_value(128), "tokens per sample, [CLS] and [SEP] included")
       ("pack", po::value<std::string>()->default_value("auto"),
        "pack documents into full sequences: auto (= when unlabeled), true, false")
-      ("test-fraction", po::value<double>()->default_value(0.1),
+      ("test-fraction", po::value<double>()->default_value(0.1, "0.1"),
        "share of documents in the test split, chosen by a hash of the text (stable); 0 = no test split")
       ("classes", po::value<std::string>(), "keep only these labels, comma-separated, in label-id order")
       ("min-docs", po::value<int64_t>()->default_value(1), "drop labels with fewer documents");

@@ -36,7 +36,7 @@ int run(const config::ParsedCommand& parsed) {
   text::VocabBuilder builder(o);
   Stopwatch watch;
   int64_t documents = 0, bytes = 0;
-  text::for_each_document(corpus_options(opt), [&](const text::Document& d) {
+  read_corpus(corpus_options(opt), "reading", [&](const text::Document& d) {
     if (text::is_test_document(d.text, skip_test)) return;
     builder.add_text(d.text, *d.file, d.offset);
     ++documents;
@@ -73,7 +73,7 @@ config::CommandSpec spec() {
       ("min-frequency", po::value<int64_t>()->default_value(2), "never merge a pair of symbols seen fewer times")
       ("score", po::value<std::string>()->default_value("likelihood"),
        "merge score: likelihood (WordPiece: count(ab) / (count(a) count(b))) or frequency (BPE: count(ab))")
-      ("test-fraction", po::value<double>()->default_value(0.0),
+      ("test-fraction", po::value<double>()->default_value(0.0, "0"),
        "leave out the documents that 'prepare text --test-fraction' with this value puts in the test split");
   add_tokenizer_options(&s.local);
   return s;

@@ -35,6 +35,35 @@ std::string check_shard_labels(Dataset& dataset, size_t index) {
          " bad label(s) in this shard)";
 }
 
+std::string check_shard_tokens(Dataset& dataset, size_t index) {
+  const Manifest& m = dataset.manifest();
+  if (!m.text) return "";
+  const TextInfo& t = *m.text;
+  ShardFile& shard = dataset.shard(index);
+  const auto rows = static_cast<size_t>(shard.samples()), len = static_cast<size_t>(t.max_len);
+  std::vector<int32_t> ids(rows * len);
+  std::vector<uint8_t> mask(rows * len);
+  shard.read_rows(static_cast<size_t>(m.find_field("input_ids") - m.fields.data()), 0, shard.samples(), ids.data());
+  shard.read_rows(static_cast<size_t>(m.find_field("attention_mask") - m.fields.data()), 0, shard.samples(), mask.data());
+  int64_t bad = 0, first_row = -1;
+  std::string first;
+  for (size_t r = 0; r < rows; ++r) {
+    std::string what;
+    for (size_t i = 0; i < len && what.empty(); ++i) {
+      const int32_t id = ids[r * len + i];
+      const uint8_t on = mask[r * len + i];
+      if (id < 0 || id >= t.vocab_size) what = "token id " + std::to_string(id) + " outside the vocabulary of " + std::to_string(t.vocab_size);
+      else if (on > 1 || (on == 1 && i > 0 && mask[r * len + i - 1] == 0)) what = "attention_mask is not 1s then 0s";
+      else if (on == 0 && id != t.pad_id) what = "token id " + std::to_string(id) + " under a 0 of attention_mask, not [PAD]";
+    }
+    if (what.empty()) continue;
+    if (bad++ == 0) first_row = static_cast<int64_t>(r), first = what;
+  }
+  if (bad == 0) return "";
+  return "shard '" + shard.path() + "' row " + std::to_string(first_row) + ": " + first + " (" + std::to_string(bad) +
+         " bad row(s) in this shard); re-run 'dptrain prepare text'";
+}
+
 DatasetCheck check_dataset(const std::string& dir) {
   DatasetCheck check;
   try {
@@ -58,8 +87,9 @@ DatasetCheck check_dataset(const std::string& dir) {
   try {
     Dataset dataset(dir);
     for (size_t i = 0; i < dataset.num_shards(); ++i) {
-      const std::string problem = check_shard_labels(dataset, i);
-      if (!problem.empty()) check.problems.push_back(problem);
+      for (const std::string& problem : {check_shard_labels(dataset, i), check_shard_tokens(dataset, i)}) {
+        if (!problem.empty()) check.problems.push_back(problem);
+      }
     }
   } catch (const DataError& e) {
     check.problems.push_back(e.what());

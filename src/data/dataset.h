@@ -35,11 +35,15 @@ struct DatasetCheck {
 
 // Checks a split without stopping at the first problem: the manifest, then every shard
 // (present, size, HDF5, fields, dtypes, shapes, counts), then every label against
-// [0, num_classes). Never throws DataError; problems are collected.
+// [0, num_classes) and, in text splits, every token (check_shard_tokens). Never throws
+// DataError; problems are collected.
 DatasetCheck check_dataset(const std::string& dir);
 
 // Reads every value of the label field of shard `index` and returns one problem line per
 // shard with out-of-range labels (the first bad row and how many), or an empty string.
 std::string check_shard_labels(Dataset& dataset, size_t index);
+// For a text split (manifest.text): every token id in [0, vocab_size), every attention mask
+// 1s then 0s, [PAD] under the 0s. "" when so, else one line naming the shard and first bad row.
+std::string check_shard_tokens(Dataset& dataset, size_t index);
 
 }  // namespace dpt::data

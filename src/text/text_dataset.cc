@@ -41,9 +41,9 @@ void TextDatasetBuilder::add(const Document& doc) {
   }
   int32_t label = -1;
   if (labelled_) {
-    auto it = std::find(label_names_.begin(), label_names_.end(), doc.label);
-    label = static_cast<int32_t>(it - label_names_.begin());
-    if (it == label_names_.end()) label_names_.emplace_back(doc.label);
+    auto [it, fresh] = label_ids_.emplace(doc.label, static_cast<int32_t>(label_names_.size()));
+    if (fresh) label_names_.emplace_back(doc.label);
+    label = it->second;
   }
   const double hash = document_hash_unit(doc.text);
   Doc d{hash, documents_++, label, first, tokens_.size() - first};

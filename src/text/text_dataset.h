@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "text/corpus.h"
@@ -89,7 +90,8 @@ class TextDatasetBuilder {
   int32_t cls_, sep_, pad_, unk_;
   std::vector<int32_t> tokens_;
   std::vector<Doc> train_, test_;
-  std::vector<std::string> label_names_;
+  std::vector<std::string> label_names_;  // in order of appearance
+  std::unordered_map<std::string, int32_t> label_ids_;
   int64_t documents_ = 0, empty_ = 0;
 };
 

@@ -54,4 +54,15 @@ for mode in labelled packed; do
     --test-fraction 0.25 --shards 2 "${labels[@]}" --out "$tmp/$mode" >/dev/null || fail "prepare text ($mode)"
   $py "$here/prepare_text_check.py" $mode "$tmp/$mode" "$tmp/corpus" "$tmp/vocab.txt" 12 0.25 || fail "$mode splits"
 done
+# inspect checks every token of a text split: an id past the vocabulary, a broken mask.
+cp -r "$tmp/labelled/train" "$tmp/broken"
+$py - "$tmp/broken/shard-00001.h5" <<'PY' || fail "could not edit the shard"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f["input_ids"][3, 1] = 150            # the vocabulary has 150 tokens: ids 0..149
+    f["attention_mask"][5, 0] = 0         # a 0 before 1s
+PY
+out=$("$DPTRAIN" inspect "$tmp/broken" 2>&1) && fail "inspect passed a broken text split: $out"
+grep -q "shard-00001.h5' row 3: token id 150 outside the vocabulary of 150 (2 bad row(s) in this shard)" <<<"$out" ||
+  fail "inspect did not name the bad token: $out"
 echo "text reference: ok"
