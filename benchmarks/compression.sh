@@ -3,19 +3,22 @@
 #   ZeRO-1: the Fashion-MNIST CNN with AdamW on 4 ranks, $steps steps, sharded and unsharded in
 #           alternating order ($rounds pairs): optimizer-state bytes per rank, step throughput
 #           (median of the per-pair ratios), largest parameter difference after the run.
-#   prune:  the CNN trained $epochs epochs on 2 ranks, dense and with gradual pruning to 80% sparsity
+#   prune:  the CNN trained $epochs epoch(s) on 2 ranks, dense and with gradual pruning to 80% sparsity
 #           (steps $prune_start..$prune_end of the 468 per epoch): test accuracy, sparsity per layer.
+#   precision: the CNN on 2 ranks for $precision_steps steps with train.precision fp32 and bf16:
+#           the logged losses side by side, the largest relative difference, test accuracy.
 #   int8:   those CNNs and the MLP, exported in float32 and int8: file sizes and test accuracy of
 #           the checkpoint and of the int8 export.
 # Usage: benchmarks/compression.sh [build-dir]   (default: build). Environment: steps (40),
-# rounds (3), epochs (2), prune_start (200), prune_end (700), sections ("zero prune int8").
+# rounds (3), epochs (1), prune_start (100), prune_end (300), precision_steps (200),
+# sections ("zero prune int8 precision").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build}/dptrain
 out=$root/benchmarks/results/compression.md
 src=/usr/share/datasets/fashion-mnist
-steps=${steps:-40} rounds=${rounds:-3} epochs=${epochs:-2} sections=${sections:-"zero prune int8"}
-prune_start=${prune_start:-200} prune_end=${prune_end:-700}
+steps=${steps:-40} rounds=${rounds:-3} epochs=${epochs:-1} sections=${sections:-"zero prune int8 precision"}
+prune_start=${prune_start:-100} prune_end=${prune_end:-300} precision_steps=${precision_steps:-200}
 [[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
@@ -40,6 +43,8 @@ zero_section() {
         { tail -20 "$work/$name.log"; exit 1; }
     done
   done
+  # Reference: the unsharded run on 2 ranks (the same global batch, another summation order).
+  mpiexec -n 2 "$bin" train "${adamw[@]}" --run.name=plain2 >"$work/plain2.log" 2>&1 || { tail -20 "$work/plain2.log"; exit 1; }
   /usr/bin/python3 - "$work/runs" "$rounds" "$steps" <<'PY'
 import json, statistics, sys
 import h5py, numpy as np
@@ -52,15 +57,26 @@ mem_plain, mem_zero = s("plain_0")["optimizer_state_bytes"], s("zero_0")["optimi
 def params(name):
     with h5py.File(f"{runs}/{name}/checkpoints/step_{steps:08d}.h5", "r") as f:
         return {k: f["model"][k][()] for k in f["model"]}
-a, b = params("plain_0"), params("zero_0")
-worst_abs = max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
-worst_rel = max(float(np.max(np.abs(a[k] - b[k])) / max(np.max(np.abs(a[k])), 1e-12)) for k in a)
+def diff(x, y):
+    a, b = params(x), params(y)
+    return (max(float(np.max(np.abs(a[k] - b[k]))) for k in a),
+            max(float(np.max(np.abs(a[k] - b[k])) / max(np.max(np.abs(a[k])), 1e-12)) for k in a))
 print("| | unsharded | ZeRO-1 | ZeRO-1 / unsharded | target |")
 print("|---|---|---|---|---|")
 print(f"| optimizer state per rank (max over ranks) | {mem_plain:,} B | {mem_zero:,} B | {mem_zero / mem_plain:.3f} | <= 0.3 |")
 print(f"| samples/s (median of {rounds}) | {plain_rate:.0f} | {zero_rate:.0f} | {statistics.median(ratios):.3f} "
       f"(median of per-pair ratios {', '.join(f'{x:.3f}' for x in ratios)}) | >= 0.9 |")
-print(f"| parameters after {steps} steps | | | max abs diff {worst_abs:.2e}, max rel diff {worst_rel:.2e} | <= 1e-5 |")
+print()
+print(f"Parameters after {steps} steps (max |difference| over all elements; relative: per tensor, to its largest |value|):")
+print()
+print("| runs compared | max abs diff | max rel diff |")
+print("|---|---|---|")
+for x, y, what in (("plain_0", "zero_0", "unsharded 4 ranks vs ZeRO-1 4 ranks"),
+                   ("plain2", "zero_0", "unsharded 2 ranks vs ZeRO-1 4 ranks"),
+                   ("plain2", "plain_0", "control: unsharded 2 ranks vs unsharded 4 ranks"),
+                   ("zero_0", "zero_1", "control: ZeRO-1 4 ranks, two runs")):
+    a, r = diff(f"{x}", f"{y}")
+    print(f"| {what} | {a:.2e} | {r:.2e} |")
 PY
 }
 
@@ -107,6 +123,33 @@ for name, value in p["sparsity"].items():
 PY
 }
 
+precision_section() {
+  local p
+  for p in fp32 bf16; do
+    mpiexec -n 2 "$bin" train --config "$root/configs/fashion_mnist_cnn.ini" "${data[@]}" --train.steps="$precision_steps" \
+      --log.every_steps=20 --eval.every_steps=0 --checkpoint.at_end=false --train.precision=$p --run.name="prec_$p" \
+      >"$work/prec_$p.log" 2>&1 || { tail -20 "$work/prec_$p.log"; exit 1; }
+  done
+  /usr/bin/python3 - "$work/runs" <<'PY'
+import json, sys
+runs = sys.argv[1]
+def lines(p):
+    records = [json.loads(l) for l in open(f"{runs}/prec_{p}/metrics.jsonl") if l.strip()]
+    return {r["step"]: r["loss"] for r in records if "loss" in r}, json.load(open(f"{runs}/prec_{p}/summary.json"))
+(f, fs), (b, bs) = lines("fp32"), lines("bf16")
+print("| step | fp32 loss | bf16 loss | relative difference |")
+print("|---|---|---|---|")
+worst = 0.0
+for step in sorted(f):
+    rel = abs(b[step] - f[step]) / abs(f[step])
+    worst = max(worst, rel)
+    print(f"| {step} | {f[step]:.4f} | {b[step]:.4f} | {rel:.3f} |")
+print()
+print(f"Largest relative difference {worst:.3f}; test accuracy fp32 {100 * fs['eval_accuracy']:.2f}%, "
+      f"bf16 {100 * bs['eval_accuracy']:.2f}%; samples/s fp32 {fs['samples_per_s']:.0f}, bf16 {bs['samples_per_s']:.0f}.")
+PY
+}
+
 int8_section() {
   echo "| run | float32 export | int8 export | size ratio | checkpoint accuracy | int8 accuracy | loss (points) |"
   echo "|---|---|---|---|---|---|---|"
@@ -118,10 +161,10 @@ int8_section() {
 }
 
 {
-  echo "# Compression: ZeRO-1, int8 export"
+  echo "# Compression: ZeRO-1, pruning, int8 export, mixed precision"
   echo
   echo "Made by \`benchmarks/compression.sh\` (steps=$steps rounds=$rounds epochs=$epochs prune_start=$prune_start"
-  echo "prune_end=$prune_end sections=\"$sections\") on $(date -u +%Y-%m-%d),"
+  echo "prune_end=$prune_end precision_steps=$precision_steps sections=\"$sections\") on $(date -u +%Y-%m-%d),"
   echo "$(nproc) cores, $(mpirun --version | head -1). Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "(the machine is shared with other sessions: timings are noisy; compare the paired ratios)."
   echo
@@ -152,6 +195,15 @@ int8_section() {
     echo "--config configs/fashion_mnist_mlp.ini --train.epochs=$epochs\`); accuracy on the 10000 test images."
     echo
     int8_section
+    echo
+  fi
+  if [[ $sections == *precision* ]]; then
+    echo "## Mixed precision (\`train.precision\`), Fashion-MNIST CNN, 2 ranks, CPU"
+    echo
+    echo "\`mpiexec -n 2 build/dptrain train --config configs/fashion_mnist_cnn.ini --train.steps=$precision_steps"
+    echo "--log.every_steps=20 --train.precision=fp32|bf16\`: the loss logged every 20 steps (mean over the interval)."
+    echo
+    precision_section
     echo
   fi
   echo "## Pending"

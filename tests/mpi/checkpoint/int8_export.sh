@@ -3,7 +3,7 @@
 # float32 export, 'dptrain eval --model' evaluates it on 2 ranks within 0.5 points of the
 # checkpoint's accuracy, and a float32 export given to --model is refused with a clear message.
 source "$DPT_SOURCE_DIR/tests/mpi/checkpoint/common.sh"
-train 2 run --checkpoint.every_steps=0
+train 2 run
 ck=$(ckpt run 40)
 "$DPTRAIN" export --checkpoint "$ck" --out "$work/fp32.pt" >"$work/export.log" 2>&1
 "$DPTRAIN" export --checkpoint "$ck" --out "$work/int8.pt" --quantize int8 >>"$work/export.log" 2>&1 ||
