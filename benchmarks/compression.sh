@@ -10,15 +10,16 @@
 #   int8:   those CNNs and the MLP, exported in float32 and int8: file sizes and test accuracy of
 #           the checkpoint and of the int8 export.
 # Usage: benchmarks/compression.sh [build-dir]   (default: build). Environment: steps (40),
-# rounds (3), epochs (1), prune_start (100), prune_end (300), precision_steps (200),
-# sections ("zero prune int8 precision").
+# rounds (3), epochs (1), prune_start (100), prune_end (300), precision_steps (200), out (the results file),
+# zero_ranks (4; the ZeRO-1 section's world size), sections ("zero prune int8 precision").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build}/dptrain
-out=$root/benchmarks/results/compression.md
+out=${out:-$root/benchmarks/results/compression.md}
 src=/usr/share/datasets/fashion-mnist
 steps=${steps:-40} rounds=${rounds:-3} epochs=${epochs:-1} sections=${sections:-"zero prune int8 precision"}
 prune_start=${prune_start:-100} prune_end=${prune_end:-300} precision_steps=${precision_steps:-200}
+zero_ranks=${zero_ranks:-4}
 [[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
@@ -32,23 +33,23 @@ json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1])
 
 zero_section() {
   local adamw=(--config "$root/configs/fashion_mnist_cnn.ini" "${data[@]}" --optim.name=adamw --optim.lr=0.001
-               --optim.weight_decay=0.01 --train.steps="$steps" --train.micro_batch=32 --eval.every_steps=0
+               --optim.weight_decay=0.01 --train.steps="$steps" --train.micro_batch=$((128 / zero_ranks)) --eval.every_steps=0
                --log.every_steps=10)
   local r name
   for ((r = 0; r < rounds; ++r)); do
     # Alternate which runs first, so a drift in the machine's load favours neither.
     for shard in $( ((r % 2)) && echo "true false" || echo "false true"); do
       name=$([[ $shard == true ]] && echo zero || echo plain)_$r
-      mpiexec -n 4 "$bin" train "${adamw[@]}" --ddp.shard_optimizer=$shard --run.name="$name" >"$work/$name.log" 2>&1 ||
+      mpiexec -n "$zero_ranks" "$bin" train "${adamw[@]}" --ddp.shard_optimizer=$shard --run.name="$name" >"$work/$name.log" 2>&1 ||
         { tail -20 "$work/$name.log"; exit 1; }
     done
   done
   # Reference: the unsharded run on 2 ranks (the same global batch, another summation order).
   mpiexec -n 2 "$bin" train "${adamw[@]}" --run.name=plain2 >"$work/plain2.log" 2>&1 || { tail -20 "$work/plain2.log"; exit 1; }
-  /usr/bin/python3 - "$work/runs" "$rounds" "$steps" <<'PY'
+  /usr/bin/python3 - "$work/runs" "$rounds" "$steps" "$zero_ranks" <<'PY'
 import json, statistics, sys
 import h5py, numpy as np
-runs, rounds, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+runs, rounds, steps, w = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 s = lambda name: json.load(open(f"{runs}/{name}/summary.json"))
 ratios = [s(f"zero_{r}")["samples_per_s"] / s(f"plain_{r}")["samples_per_s"] for r in range(rounds)]
 plain_rate = statistics.median(s(f"plain_{r}")["samples_per_s"] for r in range(rounds))
@@ -71,10 +72,10 @@ print(f"Parameters after {steps} steps (max |difference| over all elements; rela
 print()
 print("| runs compared | max abs diff | max rel diff |")
 print("|---|---|---|")
-for x, y, what in (("plain_0", "zero_0", "unsharded 4 ranks vs ZeRO-1 4 ranks"),
-                   ("plain2", "zero_0", "unsharded 2 ranks vs ZeRO-1 4 ranks"),
-                   ("plain2", "plain_0", "control: unsharded 2 ranks vs unsharded 4 ranks"),
-                   ("zero_0", "zero_1", "control: ZeRO-1 4 ranks, two runs")):
+for x, y, what in (("plain_0", "zero_0", f"unsharded {w} ranks vs ZeRO-1 {w} ranks"),
+                   ("plain2", "zero_0", f"unsharded 2 ranks vs ZeRO-1 {w} ranks"),
+                   ("plain2", "plain_0", f"control: unsharded 2 ranks vs unsharded {w} ranks"),
+                   ("zero_0", "zero_1", f"control: ZeRO-1 {w} ranks, two runs")):
     a, r = diff(f"{x}", f"{y}")
     print(f"| {what} | {a:.2e} | {r:.2e} |")
 PY
@@ -169,10 +170,10 @@ int8_section() {
   echo "(the machine is shared with other sessions: timings are noisy; compare the paired ratios)."
   echo
   if [[ $sections == *zero* ]]; then
-    echo "## ZeRO-1 (ddp.shard_optimizer), Fashion-MNIST CNN, AdamW, 4 ranks on $(nproc) cores (oversubscribed)"
+    echo "## ZeRO-1 (ddp.shard_optimizer), Fashion-MNIST CNN, AdamW, $zero_ranks ranks on $(nproc) cores$( ((zero_ranks > $(nproc))) && echo " (oversubscribed)")"
     echo
-    echo "\`mpiexec -n 4 build/dptrain train --config configs/fashion_mnist_cnn.ini --optim.name=adamw --optim.lr=0.001"
-    echo "--optim.weight_decay=0.01 --train.steps=$steps --train.micro_batch=32 --ddp.shard_optimizer=true|false\`, $rounds pairs in alternating"
+    echo "\`mpiexec -n $zero_ranks build/dptrain train --config configs/fashion_mnist_cnn.ini --optim.name=adamw --optim.lr=0.001"
+    echo "--optim.weight_decay=0.01 --train.steps=$steps --train.micro_batch=$((128 / zero_ranks)) --ddp.shard_optimizer=true|false\`, $rounds pairs in alternating"
     echo "order."
     echo
     zero_section
