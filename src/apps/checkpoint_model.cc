@@ -46,7 +46,7 @@ CheckpointModel load_checkpoint_model(const std::string& path) {
     if (info.owner >= 0 || info.name.rfind("optimizer/", 0) == 0) continue;
     loaded.tensors.push_back({info.name, reader.read(info)});
   }
-  train::restore_state(loaded, *out.model, nullptr);
+  train::restore_state(loaded, *out.model, {});
   return out;
 }
 

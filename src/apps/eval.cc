@@ -1,11 +1,13 @@
 // dptrain eval --checkpoint F: evaluates a checkpoint's model on a dataset split, on any
 // number of ranks. The model and the data settings come from the checkpoint's stored
-// configuration; options given here (e.g. --data.test) override the latter.
+// configuration; options given here (e.g. --data.test) override the latter. --model evaluates
+// an int8 export (dptrain export --quantize int8) instead, on its dequantized weights.
 #include <boost/program_options.hpp>
 #include <cstdio>
 
 #include "apps/checkpoint_model.h"
 #include "apps/command.h"
+#include "apps/int8_export.h"
 #include "apps/rank_context.h"
 #include "comm/factory.h"
 #include "common/error.h"
@@ -33,10 +35,12 @@ config::Config merged_config(const config::Config& stored, const config::Config&
 }
 
 int run(const config::ParsedCommand& parsed) {
-  DPT_CHECK(parsed.local.count("checkpoint"), ConfigError, "usage: dptrain eval --checkpoint <file.h5> [--data.test DIR]");
-  const std::string path = parsed.local["checkpoint"].as<std::string>();
+  const bool from_export = parsed.local.count("model") > 0;
+  DPT_CHECK(from_export != (parsed.local.count("checkpoint") > 0), ConfigError,
+            "usage: dptrain eval (--checkpoint <file.h5> | --model <int8 export>) [--data.test DIR]");
+  const std::string path = parsed.local[from_export ? "model" : "checkpoint"].as<std::string>();
   const RankContext ctx = setup_rank(parsed.config);
-  CheckpointModel loaded = load_checkpoint_model(path);
+  CheckpointModel loaded = from_export ? load_int8_export(path) : load_checkpoint_model(path);
   const config::Config config = merged_config(loaded.config, parsed.config);
   const std::string& test_dir = config.get_string("data.test");
   DPT_CHECK(!test_dir.empty(), ConfigError, "no split to evaluate: the checkpoint's config has no data.test; pass --data.test");
@@ -46,8 +50,12 @@ int run(const config::ParsedCommand& parsed) {
   loaded.model->to(device);
   const train::EvalResult r = train::evaluate(*loaded.model, test_dir, config, *comm, device);
   if (ctx.topology.world_rank == 0) {
-    std::printf("checkpoint %s (step %lld) on %s\n", path.c_str(), static_cast<long long>(loaded.manifest.step),
-                test_dir.c_str());
+    if (from_export) {
+      std::printf("int8 export %s on %s\n", path.c_str(), test_dir.c_str());
+    } else {
+      std::printf("checkpoint %s (step %lld) on %s\n", path.c_str(), static_cast<long long>(loaded.manifest.step),
+                  test_dir.c_str());
+    }
     std::printf("eval: loss %.9g accuracy %.9g samples %lld\n", r.loss, r.accuracy, static_cast<long long>(r.samples));
   }
   return kExitOk;
@@ -56,9 +64,11 @@ int run(const config::ParsedCommand& parsed) {
 config::CommandSpec spec() {
   config::CommandSpec s;
   s.name = "eval";
-  s.summary = "evaluate a checkpoint's model on a dataset split (default: its run's data.test)";
+  s.summary = "evaluate a checkpoint's model, or an int8 export, on a dataset split (default: its run's data.test)";
   s.sections = {"run", "comm", "data", "eval"};
-  s.local.add_options()("checkpoint", po::value<std::string>(), "checkpoint file (step_N.h5)");
+  s.local.add_options()
+      ("checkpoint", po::value<std::string>(), "checkpoint file (step_N.h5)")
+      ("model", po::value<std::string>(), "an int8 export ('dptrain export --quantize int8') instead of a checkpoint");
   return s;
 }
 

@@ -70,7 +70,7 @@ config::CommandSpec spec() {
   config::CommandSpec s;
   s.name = "train";
   s.summary = "train a model data-parallel on a prepared dataset (and evaluate it)";
-  s.sections = {"run", "comm", "data", "model", "train", "optim", "ddp", "eval", "checkpoint", "log"};
+  s.sections = {"run", "comm", "data", "model", "train", "optim", "ddp", "eval", "checkpoint", "log", "prune"};
   s.local.add_options()
       ("resume", po::value<std::string>(),
        "continue from a checkpoint: 'auto' (the run's latest, if any, else start fresh), a checkpoint file, or a "

@@ -103,6 +103,7 @@ void Manager::save(State state) {
     }
     tensor = host_copies_[i];
   }
+  for (auto& entry : state.sharded) entry.piece = entry.piece.to(at::kCPU).contiguous().clone();
   if (state.rank_state.defined()) state.rank_state = state.rank_state.contiguous().clone();
   thread_ = std::thread([this, copy = std::move(state)] {
     try {

@@ -27,10 +27,24 @@ struct TensorEntry {
   at::Tensor tensor;
 };
 
+// A tensor whose elements are split over the ranks by their owners (the ZeRO-1 optimizer state,
+// ddp/sharded_optimizer.h): this rank holds the flat elements [begin, begin + piece.numel()) of
+// a tensor of `shape`. The pieces of ranks 0, 1, ... must tile the tensor in rank order (a piece
+// may be empty). It is stored like a replicated tensor, whole, so any number of ranks reads it
+// back (Note [Checkpoint shares]).
+struct ShardedEntry {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t begin = 0;
+  at::Tensor piece;  // 1-D, contiguous, CPU; its dtype is the tensor's
+};
+
 struct State {
   int64_t step = 0;  // optimizer steps completed; names the file step_<step>.h5
   // Identical (names, shapes, dtypes and values) on every rank. CPU tensors.
   std::vector<TensorEntry> replicated;
+  // Split over the ranks; the same names, shapes and dtypes on every rank.
+  std::vector<ShardedEntry> sharded;
   // This rank's own state (1-D uint8, e.g. its RNG state); undefined when there is none.
   at::Tensor rank_state;
   std::string config_text;                     // the resolved configuration (INI)

@@ -14,6 +14,7 @@ const std::vector<Section>& sections() {
       {"eval", "evaluation on the test split"},
       {"checkpoint", "checkpoints: when, where, how many, sync or async"},
       {"log", "metrics and progress output"},
+      {"prune", "global magnitude pruning during training (docs/compression.md)"},
   };
   return list;
 }
@@ -73,6 +74,9 @@ const std::vector<OptionSpec>& schema() {
       {"ddp.bucket_mb", T::kDouble, "25", "gradient bucket size in MiB (the first bucket is 1 MiB)", 0.001},
       {"ddp.first_bucket_mb", T::kDouble, "1", "size of the first bucket, which is ready earliest", 0.001},
       {"ddp.grad_dtype", T::kString, "fp32", "dtype gradients are reduced in", -1e300, "fp32|bf16|fp16"},
+      {"ddp.shard_optimizer", T::kBool, "false",
+       "ZeRO stage 1: reduce-scatter gradients, each rank keeps and updates only its 1/world-size block "
+       "of the optimizer state, then all-gather the parameters (docs/compression.md)"},
       // eval
       {"eval.every_steps", T::kInt, "0", "evaluate every N optimizer steps; 0 = only at the end", 0},
       {"eval.micro_batch", T::kInt, "256", "samples per rank per evaluation batch", 1},
@@ -97,6 +101,13 @@ const std::vector<OptionSpec>& schema() {
       {"log.progress", T::kString, "auto",
        "rank 0 progress: auto (bar on a terminal, lines otherwise), bar, lines, off", -1e300,
        "auto|bar|lines|off"},
+      // prune
+      {"prune.sparsity", T::kDouble, "0",
+       "target fraction of zero weights (matrices and convolution kernels, over all layers together); 0 = off", 0},
+      {"prune.start_step", T::kInt, "0", "optimizer steps before pruning begins", 0},
+      {"prune.end_step", T::kInt, "0",
+       "step at which prune.sparsity is reached (cubic schedule); 0 = 3/4 of the way from start_step to the end", 0},
+      {"prune.every_steps", T::kInt, "10", "recompute the masks every N steps between start_step and end_step", 1},
       // run (continued)
       {"run.stop_signals", T::kString, "TERM,USR1,USR2",
        "signals that make training checkpoint at the next step and exit with code 75 (requeue); "

@@ -11,7 +11,7 @@ namespace dpt::ddp {
 
 GradReducer::GradReducer(std::vector<std::string> names, std::vector<at::Tensor> params,
                          comm::Communicator& comm, ReducerOptions options)
-    : names_(std::move(names)), params_(std::move(params)), comm_(comm) {
+    : names_(std::move(names)), params_(std::move(params)), comm_(comm), shard_(options.shard) {
   DPT_CHECK(names_.size() == params_.size(), InternalError, "GradReducer: names and params differ in count");
   buckets_ = assign_buckets(params_, options.first_bucket_bytes, options.bucket_bytes);
   slots_.resize(params_.size());
@@ -22,8 +22,15 @@ GradReducer::GradReducer(std::vector<std::string> names, std::vector<at::Tensor>
       offset += params_[index].numel();
     }
     const at::Tensor& first = params_[buckets_[b].front()];
+    const at::TensorOptions dtype = first.options().dtype(options.grad_dtype.value_or(first.scalar_type()));
     Bucket bucket;
-    bucket.buffer = at::empty({offset}, first.options().dtype(options.grad_dtype.value_or(first.scalar_type())));
+    if (shard_) {  // Note [Sharded reduction]: zero padding to a multiple of the world size
+      const int64_t block = (offset + comm_.size() - 1) / comm_.size();
+      bucket.buffer = at::zeros({block * comm_.size()}, dtype);
+      bucket.shard = at::empty({block}, dtype);
+    } else {
+      bucket.buffer = at::empty({offset}, dtype);
+    }
     state_.push_back(std::move(bucket));
   }
   ready_.assign(params_.size(), false);
@@ -78,7 +85,9 @@ void GradReducer::on_gradient(size_t index, const at::Tensor& grad) {
 
 void GradReducer::launch_ready() {
   while (next_launch_ < buckets_.size() && state_[next_launch_].pending == 0) {
-    state_[next_launch_].work = comm_.allreduce_async(state_[next_launch_].buffer, comm::ReduceOp::kAvg);
+    Bucket& bucket = state_[next_launch_];
+    bucket.work = shard_ ? comm_.reduce_scatter_async(bucket.buffer, bucket.shard, comm::ReduceOp::kAvg)
+                         : comm_.allreduce_async(bucket.buffer, comm::ReduceOp::kAvg);
     ++next_launch_;
   }
 }
@@ -108,6 +117,7 @@ double GradReducer::finalize() {
   Stopwatch waiting;
   for (Bucket& bucket : state_) bucket.work->wait();
   const double exposed = waiting.seconds();
+  if (shard_) return exposed;  // the blocks stay in grad_shard() for the sharded optimizer
   for (size_t i = 0; i < params_.size(); ++i) {
     at::Tensor& grad = params_[i].mutable_grad();
     if (!grad.defined()) grad = at::zeros_like(params_[i]);

@@ -16,6 +16,13 @@
 // while autograd goes on with earlier layers. finalize() launches what is left (parameters that
 // got no gradient contribute their accumulated .grad or zeros), waits, and copies the averaged
 // buffers back into .grad (converting from ddp.grad_dtype when it is bf16/fp16).
+//
+// Note [Sharded reduction]
+// With ReducerOptions::shard (ddp.shard_optimizer, ZeRO stage 1) each bucket's buffer is padded
+// with zeros to a multiple of the world size W and reduce-scattered instead of all-reduced:
+// rank r receives the average of block r (elements [r·S, (r+1)·S), S = padded size / W) in
+// grad_shard(bucket), and .grad is left as it was (this rank's local gradient). Launch order,
+// overlap and accumulation are as above; ddp/sharded_optimizer.h updates the blocks.
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -31,6 +38,7 @@ struct ReducerOptions {
   int64_t first_bucket_bytes = int64_t{1} << 20;
   int64_t bucket_bytes = int64_t{25} << 20;
   c10::optional<at::ScalarType> grad_dtype;  // reduce in this dtype; none = the parameter's
+  bool shard = false;                         // Note [Sharded reduction]
 };
 
 class GradReducer {
@@ -49,6 +57,14 @@ class GradReducer {
   // for communication (the part not hidden behind backward).
   double finalize();
 
+  // Where parameter `index` lies: its bucket and its first element in the bucket's buffer.
+  size_t bucket_of(size_t index) const { return slots_[index].bucket; }
+  int64_t offset_of(size_t index) const { return slots_[index].offset; }
+  // Elements of bucket b's buffer (padded to a multiple of the world size when sharded).
+  int64_t bucket_numel(size_t b) const { return state_[b].buffer.numel(); }
+  // Sharded: this rank's averaged block of bucket b after finalize() (Note [Sharded reduction]).
+  const at::Tensor& grad_shard(size_t b) const { return state_[b].shard; }
+
   const std::vector<std::vector<size_t>>& buckets() const { return buckets_; }
   // Buckets launched from inside backward in the last sync step (the rest waited for finalize).
   size_t buckets_launched_in_backward() const { return launched_in_backward_; }
@@ -60,6 +76,7 @@ class GradReducer {
   };
   struct Bucket {
     at::Tensor buffer;
+    at::Tensor shard;  // sharded: this rank's reduced block
     size_t pending = 0;  // slices still missing in this step
     std::shared_ptr<comm::Work> work;
   };
@@ -72,6 +89,7 @@ class GradReducer {
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
   comm::Communicator& comm_;
+  bool shard_;
   std::vector<std::vector<size_t>> buckets_;
   std::vector<Bucket> state_;
   std::vector<Slot> slots_;

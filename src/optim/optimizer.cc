@@ -64,13 +64,18 @@ double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm
   }
   if (norms.empty()) return 0.0;
   const double norm = at::stack(norms).norm().item<double>();
-  if (max_norm > 0 && norm > max_norm) {
-    const double scale = max_norm / (norm + 1e-6);
-    for (const auto& p : parameters) {
-      if (p.grad().defined()) p.grad().mul_(scale);
-    }
+  std::vector<at::Tensor> grads;
+  for (const auto& p : parameters) {
+    if (p.grad().defined()) grads.push_back(p.grad());
   }
+  clip_to_norm(grads, norm, max_norm);
   return norm;
+}
+
+void clip_to_norm(const std::vector<at::Tensor>& grads, double norm, double max_norm) {
+  if (max_norm <= 0 || norm <= max_norm) return;
+  const double scale = max_norm / (norm + 1e-6);
+  for (const auto& g : grads) g.mul_(scale);
 }
 
 }  // namespace dpt::optim

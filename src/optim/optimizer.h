@@ -35,4 +35,8 @@ class LrSchedule {
 // (when max_norm > 0). Returns the norm before clipping (computed in float64).
 double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm);
 
+// The scaling step of clip_grad_norm: multiplies `grads` by max_norm / (norm + 1e-6) when
+// 0 < max_norm < norm. For callers that compute the global norm themselves (sharded state).
+void clip_to_norm(const std::vector<at::Tensor>& grads, double norm, double max_norm);
+
 }  // namespace dpt::optim

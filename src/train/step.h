@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ddp/grad_reducer.h"
+#include "ddp/sharded_optimizer.h"
 #include "models/model.h"
 
 namespace dpt::train {
@@ -33,8 +34,15 @@ struct StepStats {
 // micro-batch's mean loss is scaled by 1/accumulation, so the gradient is the mean over all the
 // step's samples of this rank; `reducer` (may be null for a single process) then averages over
 // ranks — together the mean over the global batch. Every rank must call it in lockstep.
+// `before_update` (optional) runs between the reduction and clipping, e.g. to mask gradients.
 StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, ddp::GradReducer* reducer,
                      const std::vector<at::Tensor>& parameters, int64_t accumulation,
-                     const std::function<MicroBatch()>& next_batch, double clip_norm);
+                     const std::function<MicroBatch()>& next_batch, double clip_norm,
+                     const std::function<void()>& before_update = {});
+
+// The same step with the optimizer state sharded over the ranks (ddp.shard_optimizer, Note
+// [ZeRO-1]): `reducer` was built with ReducerOptions::shard and `optimizer` over it.
+StepStats train_step(models::Model& model, ddp::ShardedOptimizer& optimizer, ddp::GradReducer& reducer,
+                     int64_t accumulation, const std::function<MicroBatch()>& next_batch, double clip_norm);
 
 }  // namespace dpt::train

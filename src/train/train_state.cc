@@ -2,71 +2,23 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
-#include <torch/optim/sgd.h>
 
 #include <map>
-#include <sstream>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include "checkpoint/layout.h"
 #include "common/error.h"
+#include "optim/state.h"
 
 namespace dpt::train {
 namespace {
 
 using checkpoint::TensorEntry;
 
-// The key LibTorch files a parameter's optimizer state under: its TensorImpl's address, printed
-// into a string up to 1.13 (c10::guts::to_string, gone in 2.x), the address itself (void*) from
-// 2.x on. The key type is read off Optimizer::state(), so both versions build.
-using StateMap = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>;
-template <typename Key>
-Key state_key(const at::Tensor& p) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream out;  // what c10::guts::to_string(TensorImpl*) printed
-    out << static_cast<const void*>(p.unsafeGetTensorImpl());
-    return out.str();
-  } else {
-    return p.unsafeGetTensorImpl();
-  }
-}
-StateMap::key_type key_of(const at::Tensor& p) { return state_key<StateMap::key_type>(p); }
-
 at::Tensor host(const at::Tensor& t) { return t.detach().to(at::kCPU).contiguous(); }
 at::Tensor scalar(int64_t value) { return at::scalar_tensor(value, at::kLong); }
-
-// The per-parameter state tensors of `optimizer` for parameter `p`, by state name.
-std::vector<std::pair<std::string, at::Tensor>> optimizer_state(torch::optim::Optimizer& optimizer, const at::Tensor& p) {
-  auto found = optimizer.state().find(key_of(p));
-  if (found == optimizer.state().end()) return {};  // no step yet (state is created lazily)
-  std::vector<std::pair<std::string, at::Tensor>> out;
-  auto add_adam_like = [&](const auto& s) {
-    out.emplace_back("exp_avg", s.exp_avg());
-    out.emplace_back("exp_avg_sq", s.exp_avg_sq());
-    if (s.max_exp_avg_sq().defined()) out.emplace_back("max_exp_avg_sq", s.max_exp_avg_sq());
-    out.emplace_back("step", scalar(s.step()));
-  };
-  if (auto* sgd = dynamic_cast<torch::optim::SGDParamState*>(found->second.get())) {
-    if (sgd->momentum_buffer().defined()) out.emplace_back("momentum_buffer", sgd->momentum_buffer());
-  } else if (auto* adam = dynamic_cast<torch::optim::AdamParamState*>(found->second.get())) {
-    add_adam_like(*adam);
-  } else if (auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(found->second.get())) {
-    add_adam_like(*adamw);
-  } else {
-    DPT_THROW(InternalError, "checkpoint: unsupported optimizer state type");
-  }
-  return out;
-}
-
-const std::vector<std::string>& state_names(const std::string& optimizer) {
-  static const std::vector<std::string> sgd = {"momentum_buffer"};
-  static const std::vector<std::string> adam = {"exp_avg", "exp_avg_sq", "step", "max_exp_avg_sq"};
-  return optimizer == "sgd" ? sgd : adam;
-}
+std::vector<int64_t> shape_of(const at::Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 
 data::Json to_json(const ModelInfo& info) {
   data::Json shape = data::Json::array();
@@ -83,7 +35,7 @@ data::Json to_json(const ModelInfo& info) {
 
 }  // namespace
 
-checkpoint::State capture_state(models::Model& model, torch::optim::Optimizer& optimizer, const TrainPosition& progress,
+checkpoint::State capture_state(models::Model& model, OptimizerRef optimizer, const TrainPosition& progress,
                                 const ModelInfo& info, const std::string& config_text) {
   checkpoint::State state;
   state.step = progress.step;
@@ -92,9 +44,23 @@ checkpoint::State capture_state(models::Model& model, torch::optim::Optimizer& o
   auto& out = state.replicated;
   for (const auto& item : model.named_parameters()) out.push_back({"model/" + item.key(), host(item.value())});
   for (const auto& item : model.named_buffers()) out.push_back({"buffers/" + item.key(), host(item.value())});
-  for (const auto& item : model.named_parameters()) {
-    for (const auto& [name, tensor] : optimizer_state(optimizer, item.value())) {
-      out.push_back({"optimizer/" + item.key() + "/" + name, host(tensor)});
+  const auto params = model.named_parameters();
+  if (optimizer.plain != nullptr) {
+    for (const auto& item : params) {
+      for (const auto& [name, tensor] : optim::param_state(*optimizer.plain, item.value())) {
+        out.push_back({"optimizer/" + item.key() + "/" + name, host(tensor)});
+      }
+    }
+  }
+  if (optimizer.sharded != nullptr) {
+    for (const auto& piece : optimizer.sharded->state_pieces()) {
+      const auto& param = params[piece.param];
+      const std::string name = "optimizer/" + param.key() + "/" + piece.name;
+      if (piece.name == "step") {
+        out.push_back({name, host(piece.values)});
+      } else {
+        state.sharded.push_back({name, shape_of(param.value()), piece.begin, host(piece.values)});
+      }
     }
   }
   out.push_back({"data/epoch", scalar(progress.loader.epoch)});
@@ -116,8 +82,6 @@ std::string describe(const std::vector<int64_t>& shape, at::ScalarType dtype) {
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + "] " + checkpoint::dtype_name(dtype);
 }
-
-std::vector<int64_t> shape_of(const at::Tensor& t) { return {t.sizes().begin(), t.sizes().end()}; }
 
 // Checks one model tensor against the manifest.
 void check_tensor(const checkpoint::Manifest& manifest, const std::string& name, const at::Tensor& t) {
@@ -144,7 +108,7 @@ void check_compatible(const checkpoint::Manifest& manifest, models::Model& model
     check_tensor(manifest, "buffers/" + item.key(), item.value());
     buffers.emplace(item.key(), true);
   }
-  const auto& allowed = state_names(optimizer_name);
+  const auto& allowed = optim::state_names(optimizer_name);
   for (const auto& info : manifest.tensors) {
     const std::string& name = info.name;
     if (name.rfind("model/", 0) == 0 || name.rfind("buffers/", 0) == 0) {
@@ -170,7 +134,7 @@ void check_compatible(const checkpoint::Manifest& manifest, models::Model& model
   }
 }
 
-TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, torch::optim::Optimizer* optimizer) {
+TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, OptimizerRef optimizer) {
   std::map<std::string, at::Tensor> tensors;
   for (const auto& entry : loaded.tensors) tensors.emplace(entry.name, entry.tensor);
   auto get = [&](const std::string& name) -> const at::Tensor& {
@@ -183,35 +147,20 @@ TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& mod
     for (const auto& item : model.named_parameters()) item.value().copy_(get("model/" + item.key()));
     for (const auto& item : model.named_buffers()) item.value().copy_(get("buffers/" + item.key()));
   }
-  if (optimizer != nullptr) {
-    optimizer->state().clear();
-    for (const auto& item : model.named_parameters()) {
-      const std::string prefix = "optimizer/" + item.key() + "/";
-      auto state = [&](const char* s) {
-        auto it = tensors.find(prefix + s);
-        return it == tensors.end() ? at::Tensor() : it->second.to(item.value().device()).clone();
-      };
-      std::unique_ptr<torch::optim::OptimizerParamState> restored;
-      if (dynamic_cast<torch::optim::SGD*>(optimizer) != nullptr) {
-        if (state("momentum_buffer").defined()) {
-          auto s = std::make_unique<torch::optim::SGDParamState>();
-          s->momentum_buffer(state("momentum_buffer"));
-          restored = std::move(s);
-        }
-      } else if (state("exp_avg").defined()) {
-        auto fill = [&](auto s) {
-          s->exp_avg(state("exp_avg")).exp_avg_sq(state("exp_avg_sq")).step(state("step").item<int64_t>());
-          if (state("max_exp_avg_sq").defined()) s->max_exp_avg_sq(state("max_exp_avg_sq"));
-          return s;
-        };
-        if (dynamic_cast<torch::optim::AdamW*>(optimizer) != nullptr) {
-          restored = fill(std::make_unique<torch::optim::AdamWParamState>());
-        } else {
-          restored = fill(std::make_unique<torch::optim::AdamParamState>());
-        }
-      }
-      if (restored) optimizer->state()[key_of(item.value())] = std::move(restored);
+  const auto params = model.named_parameters();
+  auto state_of = [&](size_t param, const char* name) {
+    auto it = tensors.find("optimizer/" + params[param].key() + "/" + name);
+    return it == tensors.end() ? at::Tensor() : it->second.to(params[param].value().device()).clone();
+  };
+  if (optimizer.plain != nullptr) {
+    optimizer.plain->state().clear();
+    for (size_t i = 0; i < params.size(); ++i) {
+      optim::set_param_state(*optimizer.plain, params[i].value(), [&](const char* name) { return state_of(i, name); });
     }
+  }
+  if (optimizer.sharded != nullptr) {
+    optimizer.sharded->reload_parameters();
+    optimizer.sharded->load_state(state_of);
   }
   TrainPosition progress;
   progress.step = get("trainer/step").item<int64_t>();

@@ -12,6 +12,7 @@
 #include "checkpoint/resume.h"
 #include "checkpoint/state.h"
 #include "data/loader.h"
+#include "ddp/sharded_optimizer.h"
 #include "models/model.h"
 
 namespace dpt::train {
@@ -31,9 +32,19 @@ struct ModelInfo {
   models::InputSpec input;
 };
 
+// The optimizer of a run: a LibTorch optimizer over the parameters, or the sharded one
+// (ddp.shard_optimizer, Note [ZeRO-1]); both null: none (model only).
+struct OptimizerRef {
+  torch::optim::Optimizer* plain = nullptr;
+  ddp::ShardedOptimizer* sharded = nullptr;
+};
+
 // The state of a run: the live parameters, buffers and optimizer state (detached, moved to the
 // CPU when they live elsewhere, not copied otherwise), the counters, this rank's generator.
-checkpoint::State capture_state(models::Model& model, torch::optim::Optimizer& optimizer, const TrainPosition& progress,
+// Sharded optimizer state is stored as sharded entries under the same names, each rank its
+// pieces at their global offsets, so the file is the same as an unsharded run's and resumes
+// on any world size, sharded or not.
+checkpoint::State capture_state(models::Model& model, OptimizerRef optimizer, const TrainPosition& progress,
                                 const ModelInfo& info, const std::string& config_text);
 
 // Throws ConfigError naming the first tensor in which `manifest` and the model differ: a
@@ -42,9 +53,9 @@ checkpoint::State capture_state(models::Model& model, torch::optim::Optimizer& o
 void check_compatible(const checkpoint::Manifest& manifest, models::Model& model, const std::string& optimizer_name);
 
 // Copies a loaded checkpoint's parameters and buffers into `model` and rebuilds `optimizer`'s
-// per-parameter state from it (nullptr: model only). Call check_compatible first. Returns the
+// state from it (this rank's blocks when sharded). Call check_compatible first. Returns the
 // counters. The generator state is restored when the checkpoint has one for this rank.
-TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, torch::optim::Optimizer* optimizer);
+TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, OptimizerRef optimizer);
 
 // ModelInfo from a manifest's extra; throws CheckpointError when it is missing.
 ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& where);

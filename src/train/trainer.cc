@@ -22,6 +22,8 @@
 #include "metrics/metrics.h"
 #include "models/model.h"
 #include "optim/optimizer.h"
+#include "optim/prune.h"
+#include "optim/state.h"
 #include "train/step.h"
 #include "train/train_state.h"
 
@@ -36,7 +38,9 @@ struct Trainer::State {
   std::shared_ptr<models::Model> model;
   std::vector<std::string> names;
   std::vector<at::Tensor> params;
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<torch::optim::Optimizer> optimizer;     // not sharded
+  std::unique_ptr<ddp::ShardedOptimizer> sharded;         // ddp.shard_optimizer (Note [ZeRO-1])
+  std::unique_ptr<optim::MagnitudePruner> pruner;         // prune.sparsity > 0 (Note [Gradual pruning])
   std::unique_ptr<optim::LrSchedule> schedule;
   std::unique_ptr<ddp::GradReducer> reducer;
   std::unique_ptr<metrics::JsonlWriter> jsonl;
@@ -46,6 +50,18 @@ struct Trainer::State {
   int64_t start_step = 0;  // > 0 after resume()
   int64_t stop_at = 0;     // stop_after()
   std::function<bool()> stop_check;
+
+  OptimizerRef optimizer_ref() { return {optimizer.get(), sharded.get()}; }
+  torch::optim::Optimizer& stepper() { return sharded ? sharded->optimizer() : *optimizer; }
+  // Optimizer-state bytes of the rank holding the most (collective), logged on rank 0.
+  int64_t optimizer_state_bytes() {
+    const double mine = static_cast<double>(sharded ? sharded->state_bytes() : optim::state_bytes(*optimizer));
+    const double most = metrics::reduce({mine}, comm, comm::ReduceOp::kMax)[0];
+    DPT_LOG(kInfo) << "optimizer state: " << most / (1 << 20) << " MiB on the rank holding the most ("
+                   << (sharded ? "sharded over " + std::to_string(comm.size()) + " rank(s)" : std::string("not sharded"))
+                   << ")";
+    return static_cast<int64_t>(most);
+  }
 };
 
 namespace {
@@ -117,6 +133,17 @@ void truncate_metrics(const std::string& path, int64_t step) {
   std::filesystem::rename(tmp, path);
 }
 
+// Zeros per prunable tensor as fractions (and "total"), logged on rank 0 as one line each.
+data::Json sparsity_json(const optim::MagnitudePruner& pruner) {
+  data::Json out = data::Json::object();
+  for (const auto& layer : pruner.sparsity()) {
+    const double fraction = static_cast<double>(layer.zeros) / static_cast<double>(std::max<int64_t>(1, layer.numel));
+    out.set(layer.name, fraction);
+    DPT_LOG(kInfo) << "sparsity " << layer.name << ": " << fraction << " (" << layer.zeros << " of " << layer.numel << ")";
+  }
+  return out;
+}
+
 }  // namespace
 
 Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Device device)
@@ -145,13 +172,21 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   ddp::verify_replicas(described, comm);
   ddp::broadcast_from_root(replicated, comm);
 
-  s.optimizer = optim::make_optimizer(config, s.params);
   s.schedule = std::make_unique<optim::LrSchedule>(config, s.total_steps);
   ddp::ReducerOptions reducer_options;
   reducer_options.first_bucket_bytes = static_cast<int64_t>(config.get_double("ddp.first_bucket_mb") * (1 << 20));
   reducer_options.bucket_bytes = static_cast<int64_t>(config.get_double("ddp.bucket_mb") * (1 << 20));
   reducer_options.grad_dtype = grad_dtype(config.get_string("ddp.grad_dtype"));
+  reducer_options.shard = config.get_bool("ddp.shard_optimizer");
   s.reducer = std::make_unique<ddp::GradReducer>(s.names, s.params, comm, reducer_options);
+  if (reducer_options.shard) {
+    s.sharded = std::make_unique<ddp::ShardedOptimizer>(
+        s.params, *s.reducer, comm, [&](const std::vector<at::Tensor>& blocks) { return optim::make_optimizer(config, blocks); });
+  } else {
+    s.optimizer = optim::make_optimizer(config, s.params);
+  }
+  const optim::PruneSchedule prune = optim::prune_schedule(config, s.total_steps);
+  if (prune.sparsity > 0) s.pruner = std::make_unique<optim::MagnitudePruner>(s.names, s.params, prune);
   int64_t count = 0;
   for (const auto& p : s.params) count += p.numel();
   DPT_LOG(kInfo) << config.get_string("model.type") << " model, " << count << " parameters in "
@@ -179,9 +214,14 @@ std::optional<ResumeInfo> Trainer::resume(const std::string& spec, const std::st
   const std::string& optimizer = s.config.get_string("optim.name");
   const checkpoint::Loaded loaded = checkpoint::load_first_valid(
       candidates, [&](const checkpoint::Manifest& m) { check_compatible(m, *s.model, optimizer); });
-  const TrainPosition progress = restore_state(loaded, *s.model, s.optimizer.get());
+  const TrainPosition progress = restore_state(loaded, *s.model, s.optimizer_ref());
   s.loader->restore(progress.loader);
   s.start_step = progress.step;
+  for (size_t i = 0; s.pruner && i < s.pruner->names().size(); ++i) {
+    for (const auto& entry : loaded.tensors) {
+      if (entry.name == "prune/" + s.pruner->names()[i]) s.pruner->set_mask(i, entry.tensor);
+    }
+  }
   const std::vector<std::string> sections = {"data", "model", "train", "optim"};
   const auto before = ini_values(loaded.manifest.config_text, sections);
   for (const auto& [name, value] : ini_values(s.config.to_ini(sections), sections)) {
@@ -239,7 +279,11 @@ TrainSummary Trainer::run(const std::string& run_dir) {
                                  s.config.get_int("data.seed")};
     {
       DPT_TRACE_SPAN("checkpoint", trace::kMainTrack);
-      s.checkpoints->save(capture_state(*s.model, *s.optimizer, position, model_info, config_text));
+      checkpoint::State state = capture_state(*s.model, s.optimizer_ref(), position, model_info, config_text);
+      for (size_t i = 0; s.pruner && i < s.pruner->names().size(); ++i) {
+        state.replicated.push_back({"prune/" + s.pruner->names()[i], s.pruner->masks()[i].to(at::kCPU).contiguous()});
+      }
+      s.checkpoints->save(std::move(state));
     }
     ++summary.checkpoints;
     summary.checkpoint_stall_s += s.checkpoints->last_stall_s();
@@ -261,7 +305,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   }
   for (int64_t step = s.start_step; step < s.total_steps; ++step) {
     const double lr = s.schedule->at(step);
-    optim::set_learning_rate(*s.optimizer, lr);
+    optim::set_learning_rate(s.stepper(), lr);
     auto next_batch = [&] {
       std::optional<data::Batch> batch = s.loader->next();
       DPT_CHECK(batch.has_value(), InternalError, "the loader ended before step " << step);
@@ -269,8 +313,17 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       return MicroBatch{batch->input_on(s.device), batch->label.to(s.device)};
     };
     Stopwatch step_watch;
-    const StepStats stats = train_step(*s.model, *s.optimizer, s.reducer.get(), parameters,
-                                       s.loader->micro_steps(), next_batch, s.config.get_double("train.clip_norm"));
+    const double clip_norm = s.config.get_double("train.clip_norm");
+    const StepStats stats =
+        s.sharded ? train_step(*s.model, *s.sharded, *s.reducer, s.loader->micro_steps(), next_batch, clip_norm)
+                  : train_step(*s.model, *s.optimizer, s.reducer.get(), parameters, s.loader->micro_steps(),
+                               next_batch, clip_norm, [&] {
+                                 if (s.pruner) s.pruner->mask_gradients();
+                               });
+    if (s.pruner) {
+      s.pruner->after_step(step + 1);
+      if (s.sharded) s.sharded->reload_parameters();  // the master blocks take the zeros too
+    }
     step_time_sum += step_watch.seconds();
     if (step == s.start_step) since_first.reset();
     sum.loss += stats.loss;
@@ -321,6 +374,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   const int64_t ran = summary.steps - s.start_step;
   summary.samples_per_s = ran > 1 ? static_cast<double>((ran - 1) * global_batch) / since_first.seconds()
                                   : static_cast<double>(std::max<int64_t>(ran, 0) * global_batch) / summary.wall_s;
+  summary.optimizer_state_bytes = s.optimizer_state_bytes();
   if (!test_dir.empty() && summary.completed) {
     summary.final_eval = evaluate(*s.model, test_dir, s.config, s.comm, s.device);
     summary.evaluated = true;
@@ -333,7 +387,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
                              {"micro_batch", s.config.get_int("train.micro_batch")},
                              {"start_step", summary.start_step}, {"completed", summary.completed},
                              {"checkpoints", summary.checkpoints},
-                             {"checkpoint_stall_s", summary.checkpoint_stall_s}});
+                             {"checkpoint_stall_s", summary.checkpoint_stall_s},
+                             {"optimizer_state_bytes", summary.optimizer_state_bytes},
+                             {"optimizer_sharded", s.sharded != nullptr}});
+    if (s.pruner) out.set("sparsity", sparsity_json(*s.pruner));
     if (summary.evaluated) {
       out.set("eval_loss", summary.final_eval.loss);
       out.set("eval_accuracy", summary.final_eval.accuracy);

@@ -14,6 +14,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "train/step.h"
+#include "mpi/ddp/tiny_config.h"
 
 namespace dpt::train {
 namespace {
@@ -28,17 +29,7 @@ struct Case {
   bool float64 = false;
 };
 
-config::Config make_config(const Case& c) {
-  config::Config cfg;
-  cfg.set("model.type", c.model);
-  cfg.set("model.hidden", "32,16");
-  cfg.set("model.channels", "4");
-  cfg.set("train.seed", "7");
-  cfg.set("optim.name", c.optimizer);
-  cfg.set("optim.lr", c.optimizer == "sgd" ? "0.05" : "0.01");
-  cfg.set("optim.weight_decay", "0.01");
-  return cfg;
-}
+config::Config make_config(const Case& c) { return tiny_config(c.model, c.optimizer); }
 
 struct Data {
   at::Tensor x, y;

@@ -1,0 +1,181 @@
+// ZeRO-1 (Note [ZeRO-1]): K steps with the optimizer state sharded over the ranks end with the
+// parameters of the unsharded reducer on the same ranks (max relative difference <= 1e-5 in
+// float32; only the reduction algorithm differs: reduce-scatter instead of all-reduce), with
+// gradient accumulation and clipping, for sgd and adamw, and with bf16 gradient reduction
+// (looser bounds: bf16 sums in another order round differently). The rank's state is 1/W of the
+// unsharded state (plus padding), its pieces put together at their global offsets are the
+// unsharded optimizer's state, and loading them back on a fresh sharded optimizer reproduces it.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include "comm/mpi/mpi_communicator.h"
+#include "ddp/sharded_optimizer.h"
+#include "models/model.h"
+#include "optim/optimizer.h"
+#include "optim/state.h"
+#include "train/step.h"
+#include "mpi/ddp/tiny_config.h"
+
+namespace dpt::train {
+namespace {
+
+constexpr int64_t kGlobalBatch = 8;
+constexpr int64_t kSteps = 4;
+
+struct Case {
+  std::string model;
+  std::string optimizer;
+  int64_t accumulation;
+  double clip_norm = 0;
+  bool float64 = false;
+  bool bf16_grads = false;  // ddp.grad_dtype = bf16 on both sides
+};
+
+config::Config make_config(const Case& c) { return tiny_config(c.model, c.optimizer); }
+
+struct Run {
+  std::shared_ptr<models::Model> model;
+  std::vector<at::Tensor> params;
+  std::unique_ptr<ddp::GradReducer> reducer;
+  std::unique_ptr<torch::optim::Optimizer> plain;
+  std::unique_ptr<ddp::ShardedOptimizer> sharded;
+};
+
+std::unique_ptr<Run> make_run(const Case& c, comm::Communicator& comm, bool shard) {
+  const config::Config cfg = make_config(c);
+  auto run = std::make_unique<Run>();
+  run->model = models::make_model(cfg, {{8, 8}, 4});
+  if (c.float64) run->model->to(at::kDouble);
+  std::vector<std::string> names;
+  for (const auto& item : run->model->named_parameters()) {
+    names.push_back(item.key());
+    run->params.push_back(item.value());
+  }
+  ddp::ReducerOptions options;
+  options.first_bucket_bytes = 1024;  // several buckets, each cut into W blocks
+  options.bucket_bytes = 4096;
+  options.shard = shard;
+  if (c.bf16_grads) options.grad_dtype = at::kBFloat16;
+  run->reducer = std::make_unique<ddp::GradReducer>(names, run->params, comm, options);
+  if (shard) {
+    run->sharded = std::make_unique<ddp::ShardedOptimizer>(
+        run->params, *run->reducer, comm, [&](const std::vector<at::Tensor>& p) { return optim::make_optimizer(cfg, p); });
+  } else {
+    run->plain = optim::make_optimizer(cfg, run->params);
+  }
+  return run;
+}
+
+void train(const Case& c, Run& run, comm::Communicator& comm) {
+  at::Generator gen = at::detail::createCPUGenerator(1234);
+  at::Tensor x = at::randn({kSteps * kGlobalBatch, 8, 8}, gen);
+  if (c.float64) x = x.to(at::kDouble);
+  const at::Tensor y = at::randint(0, 4, {kSteps * kGlobalBatch}, gen);
+  const int64_t micro = kGlobalBatch / (comm.size() * c.accumulation);
+  for (int64_t step = 0; step < kSteps; ++step) {
+    int64_t m = 0;
+    auto next = [&] {
+      const int64_t start = step * kGlobalBatch + m * comm.size() * micro + comm.rank() * micro;
+      ++m;
+      return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
+    };
+    if (run.sharded) {
+      train_step(*run.model, *run.sharded, *run.reducer, c.accumulation, next, c.clip_norm);
+    } else {
+      train_step(*run.model, *run.plain, run.reducer.get(), run.params, c.accumulation, next, c.clip_norm);
+    }
+  }
+}
+
+double worst_relative(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double diff = (a[i] - b[i]).abs().max().item<double>();
+    worst = std::max(worst, diff / std::max(a[i].abs().max().item<double>(), 1e-12));
+  }
+  return worst;
+}
+
+// Every parameter's state, whole: each rank's pieces at their offsets, summed over the ranks.
+std::map<std::string, at::Tensor> assemble(Run& run, comm::Communicator& comm) {
+  std::map<std::string, at::Tensor> out;
+  for (const auto& piece : run.sharded->state_pieces()) {
+    const std::string key = std::to_string(piece.param) + "/" + piece.name;
+    if (piece.name == "step") {
+      out[key] = piece.values;
+      continue;
+    }
+    at::Tensor whole = at::zeros({run.params[piece.param].numel()}, piece.values.options());
+    whole.narrow(0, piece.begin, piece.values.numel()).copy_(piece.values);
+    comm.allreduce(whole, comm::ReduceOp::kSum);
+    out[key] = whole.view(run.params[piece.param].sizes());
+  }
+  return out;
+}
+
+class Sharded : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Sharded, MatchesTheUnshardedReducer) {
+  comm::MpiCommunicator comm(MPI_COMM_WORLD);
+  const Case& c = GetParam();
+  if (kGlobalBatch % (comm.size() * c.accumulation) != 0) GTEST_SKIP() << "batch does not divide";
+  auto plain = make_run(c, comm, false);
+  auto sharded = make_run(c, comm, true);
+  train(c, *plain, comm);
+  train(c, *sharded, comm);
+  // bf16 sums of 4 ranks round differently in another order: a looser bound there.
+  const double tolerance = c.float64 ? 1e-10 : c.bf16_grads ? 1e-2 : 1e-5;
+  EXPECT_LE(worst_relative(plain->params, sharded->params), tolerance) << "world " << comm.size();
+  const auto untrained = models::make_model(make_config(c), {{8, 8}, 4})->parameters();
+  EXPECT_GT((untrained[0] - plain->params[0].to(at::kFloat)).abs().max().item<double>(), 1e-4);
+
+  // The state is cut into W blocks: at most 1/W of the unsharded state plus one padding element
+  // per bucket and state tensor.
+  const int64_t whole = optim::state_bytes(*plain->plain);
+  const int64_t per_state = c.optimizer == "sgd" ? 1 : 2;
+  const int64_t padding = static_cast<int64_t>(plain->reducer->buckets().size()) * per_state *
+                          static_cast<int64_t>(plain->params[0].element_size());
+  EXPECT_GT(whole, 0);
+  EXPECT_LE(sharded->sharded->state_bytes(), whole / comm.size() + padding);
+
+  // The pieces at their global offsets are the unsharded state...
+  const auto assembled = assemble(*sharded, comm);
+  std::vector<at::Tensor> expected, got;
+  for (size_t i = 0; i < plain->params.size(); ++i) {
+    for (const auto& [name, tensor] : optim::param_state(*plain->plain, plain->params[i])) {
+      const auto it = assembled.find(std::to_string(i) + "/" + name);
+      ASSERT_NE(it, assembled.end()) << "no " << name << " for parameter " << i;
+      expected.push_back(tensor.to(at::kDouble));
+      got.push_back(it->second.to(at::kDouble));
+    }
+  }
+  EXPECT_LE(worst_relative(expected, got), c.float64 ? 1e-8 : c.bf16_grads ? 5e-2 : 1e-4);
+
+  // ...and a fresh sharded optimizer loads them back to the same pieces.
+  auto fresh = make_run(c, comm, true);
+  fresh->sharded->load_state([&](size_t param, const char* name) {
+    const auto it = assembled.find(std::to_string(param) + "/" + name);
+    return it == assembled.end() ? at::Tensor() : it->second;
+  });
+  const auto before = sharded->sharded->state_pieces(), after = fresh->sharded->state_pieces();
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t k = 0; k < before.size(); ++k) {
+    EXPECT_EQ(before[k].begin, after[k].begin);
+    EXPECT_TRUE(before[k].values.equal(after[k].values)) << before[k].name << " of parameter " << before[k].param;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, Sharded,
+    ::testing::Values(Case{"mlp", "sgd", 1}, Case{"mlp", "sgd", 2, 0.5}, Case{"mlp", "adamw", 1},
+                      Case{"mlp", "adamw", 2, 0.5}, Case{"cnn", "sgd", 1, 1.0}, Case{"cnn", "adamw", 2, 0, true},
+                      Case{"mlp", "sgd", 1, 0, false, true}),
+    [](const auto& info) {
+      const Case& c = info.param;
+      return c.model + "_" + c.optimizer + "_acc" + std::to_string(c.accumulation) + (c.clip_norm > 0 ? "_clip" : "") +
+             (c.float64 ? "_f64" : "_f32") + (c.bf16_grads ? "_bf16grads" : "");
+    });
+
+}  // namespace
+}  // namespace dpt::train
