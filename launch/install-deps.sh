@@ -16,6 +16,8 @@ packages=(
   # the `slurm` tests and cluster/local/: a one-node Slurm cluster. Installing does not start
   # it (no init system in CI containers); the tests start and stop their own.
   slurmctld slurmd slurm-client munge
+  # fuzzing (launch/fuzz.sh): clang with libFuzzer (libclang_rt.fuzzer is in libclang-rt-14-dev)
+  clang libclang-rt-14-dev
   # plots of the scaling benchmark (benchmarks/scaling.py)
   gnuplot-nox
   # data for the quickstart

@@ -120,7 +120,8 @@ int run(const config::ParsedCommand& parsed) {
   const std::string dir = opt.count("dir") ? opt["dir"].as<std::string>() : parsed.config.get_string("data.train");
   DPT_CHECK(!dir.empty(), ConfigError, "bench loader needs a split: --dir DIR or --data.train=DIR");
   data::LoaderOptions options = data::loader_options_from_config(parsed.config, dir);
-  options.geometry = {opt["global-batch"].as<int64_t>(), opt["micro-batch"].as<int64_t>(), ctx.topology.world_size};
+  options.geometry = {opt["global-batch"].as<int64_t>(), opt["micro-batch"].as<int64_t>(), ctx.topology.world_size,
+                      "--global-batch, --micro-batch"};
   options.rank = ctx.topology.world_rank;
   const int rounds = opt["rounds"].as<int>();
   DPT_CHECK(rounds >= 1, ConfigError, "--rounds must be >= 1");

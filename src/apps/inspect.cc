@@ -2,6 +2,7 @@
 // dptrain inspect <file.h5>: describes a checkpoint and verifies every tensor's checksum.
 // Exits with kExitError when the check finds a problem, so scripts can rely on it.
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "apps/command.h"
@@ -24,6 +25,13 @@ int run(const config::ParsedCommand& parsed) {
     if (comm.rank() == 0) std::cout << inspection.text << std::flush;
     return inspection.problems.empty() ? kExitOk : kExitError;
   }
+  // A report lists what is wrong inside a split; a path that is no split at all is an error.
+  std::error_code ec;
+  DPT_CHECK(std::filesystem::exists(path, ec), DataError,
+            "'" << path << "' does not exist; pass a dataset split directory or a checkpoint file (step_N.h5)");
+  DPT_CHECK(std::filesystem::is_directory(path, ec), DataError,
+            "'" << path << "' is neither a dataset split directory nor an HDF5 checkpoint file; pass a split made by "
+                   "'dptrain prepare' or a checkpoint written by 'dptrain train'");
   const data::DatasetCheck check = data::check_dataset(path);
   std::cout << data::describe_dataset(path, check) << std::flush;
   return check.problems.empty() ? kExitOk : kExitError;

@@ -10,8 +10,12 @@
 
 namespace dpt::apps {
 
+std::string run_dir_path(const config::Config& config) {
+  return config.get_string("run.dir") + "/" + config.get_string("run.name");
+}
+
 std::string prepare_run_dir(const config::Config& config) {
-  const std::string dir = config.get_string("run.dir") + "/" + config.get_string("run.name");
+  const std::string dir = run_dir_path(config);
   int rank = 0;
   DPT_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   int ok = 1;

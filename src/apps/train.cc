@@ -32,10 +32,13 @@ int run(const config::ParsedCommand& parsed) {
   // At every step boundary: did any rank get a stop signal? (one 4-byte all-reduce, Note in
   // comm/stop_agreement.h); then the trainer checkpoints and ends, and we exit with 75.
   trainer.set_stop_check([&comm, device] { return comm::stop_requested_anywhere(*comm, device); });
-  const std::string run_dir = prepare_run_dir(config);
+  // Resuming reads and checks the checkpoint before the run directory exists, so that a
+  // checkpoint that cannot be used leaves nothing behind.
+  const std::string run_dir = run_dir_path(config);
   if (parsed.local.count("resume")) {
     trainer.resume(parsed.local["resume"].as<std::string>(), train::checkpoint_dir(config, run_dir));
   }
+  prepare_run_dir(config);
   if (parsed.local.count("stop-after")) trainer.stop_after(parsed.local["stop-after"].as<int64_t>());
   std::unique_ptr<metrics::Timeline> timeline;
   if (config.get_bool("log.timeline")) {

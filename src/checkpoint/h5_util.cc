@@ -83,7 +83,9 @@ std::string read_fixed_string(hid_t type, const std::string& where, Read read) {
             CheckpointError, where << " is not a fixed-length string");
   const size_t size = type_size(type);
   std::vector<char> buffer(size);
-  data::H5Id mem = string_type(size);
+  // The file's own type as the memory type: HDF5 does not convert between the ASCII strings
+  // other tools (h5py) write and the UTF-8 ones dptrain writes.
+  data::H5Id mem(DPT_CKPT_H5(H5Tcopy(type)));
   read(mem.get(), buffer.data());
   std::string text(buffer.data(), size);
   const size_t nul = text.find('\0');

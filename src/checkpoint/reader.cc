@@ -24,6 +24,16 @@ void check_dataset(hid_t dset, const TensorInfo& info, const std::string& where)
             where << ": dataset /" << info.name << " does not have the shape its manifest lists; the file is damaged");
 }
 
+// Whether `path` ("optimizer/fc0.weight/exp_avg") names an object in `file`. H5Lexists fails,
+// rather than answering false, when an intermediate group is missing, so each prefix is tested.
+bool path_exists(hid_t file, const std::string& path) {
+  for (size_t slash = path.find('/'); ; slash = path.find('/', slash + 1)) {
+    const std::string prefix = path.substr(0, slash);
+    if (DPT_CKPT_H5(H5Lexists(file, prefix.c_str(), H5P_DEFAULT)) <= 0) return false;
+    if (slash == std::string::npos) return true;
+  }
+}
+
 }  // namespace
 
 Reader::Reader(std::string path, IoComm& comm) : path_(std::move(path)), comm_(comm) {
@@ -48,8 +58,7 @@ Reader::Reader(std::string path, IoComm& comm) : path_(std::move(path)), comm_(c
     manifest_ = parse_manifest(data::parse_json(text, where + " /meta/manifest"), where);
     manifest_.config_text = read_string_dataset(meta.get(), "config", dxpl_.get(), where + " /meta/config");
     for (const auto& info : manifest_.tensors) {
-      const htri_t exists = DPT_CKPT_H5(H5Lexists(file_.get(), info.name.c_str(), H5P_DEFAULT));
-      DPT_CHECK(exists > 0, CheckpointError, where << ": dataset /" << info.name
+      DPT_CHECK(path_exists(file_.get(), info.name), CheckpointError, where << ": dataset /" << info.name
                                                    << " listed in its manifest is missing; the file is damaged");
       datasets_.emplace_back(DPT_CKPT_H5(H5Dopen2(file_.get(), info.name.c_str(), H5P_DEFAULT)));
       check_dataset(datasets_.back().get(), info, where);

@@ -69,7 +69,11 @@ Loaded load_first_valid(const std::vector<std::string>& candidates,
   for (size_t i = 0; i < candidates.size(); ++i) {
     try {
       Reader reader(candidates[i], comm);
-      comm.agreed([&] { check(reader.manifest()); });
+      try {
+        comm.agreed([&] { check(reader.manifest()); });
+      } catch (const ConfigError& e) {
+        throw ConfigError("checkpoint " + candidates[i] + ": " + e.what());
+      }
       Loaded loaded{candidates[i], reader.manifest(), reader.read_replicated(), reader.read_rank_state()};
       return loaded;
     } catch (const CheckpointError& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options/parsers.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "common/error.h"
@@ -98,8 +99,13 @@ void apply_file(const std::string& path, const CommandSpec& spec, Config* config
   } catch (const po::error& e) {
     DPT_THROW(ConfigError, "config file " << path << ": " << e.what());
   }
+  std::map<std::string, std::string> seen;  // a key set twice is a mistake, whichever value was meant
   for (const auto& opt : parsed.options) {
     if (opt.value.empty()) continue;
+    const auto [it, first] = seen.emplace(opt.string_key, opt.value.front());
+    DPT_CHECK(first, ConfigError,
+              "config file " << path << ": option " << opt.string_key << " is set twice ('" << it->second
+                             << "', then '" << opt.value.front() << "'); keep one");
     config->set(opt.string_key, opt.value.front(), "config file " + path);
   }
 }
@@ -122,12 +128,18 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 std::string nearest(const std::string& name, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_distance = std::max<size_t>(3, name.size() / 3) + 1;
+  // Two strings whose lengths differ by n are at least n edits apart: skipping those keeps a
+  // long garbage name from costing len(name) x len(candidate) per candidate (found by fuzz_config).
+  auto distance = [&](const std::string& candidate) {
+    const size_t gap = name.size() > candidate.size() ? name.size() - candidate.size() : candidate.size() - name.size();
+    return gap >= best_distance ? gap : edit_distance(name, candidate);
+  };
   for (const auto& c : candidates) {
-    size_t d = edit_distance(name, c);
+    size_t d = distance(c);
     // "global_bach" should find "train.global_batch": compare with the key part as well.
     const auto dot = c.find('.');
     if (dot != std::string::npos && name.find('.') == std::string::npos) {
-      d = std::min(d, edit_distance(name, c.substr(dot + 1)));
+      d = std::min(d, distance(c.substr(dot + 1)));
     }
     if (d < best_distance) {
       best_distance = d;

@@ -32,6 +32,22 @@ int64_t read_some(gzFile f, uint8_t* dst, int64_t n, const std::string& path) {
   return done;
 }
 
+// Reads up to `n` data bytes into `out`, growing it geometrically from 1 MiB: a damaged header
+// may promise up to 1 TiB, and the buffer must follow the data that is really there rather
+// than the header's claim (found by tests/fuzz: fuzz_idx).
+int64_t read_data(gzFile f, int64_t n, const std::string& path, std::vector<uint8_t>* out) {
+  int64_t done = 0;
+  while (done < n) {
+    const int64_t want = std::min(n - done, std::max(done, int64_t{1} << 20));
+    out->resize(static_cast<size_t>(done + want));
+    const int64_t got = read_some(f, out->data() + done, want, path);
+    done += got;
+    if (got < want) break;
+  }
+  out->resize(static_cast<size_t>(done));
+  return done;
+}
+
 int64_t checked_product(const std::vector<int64_t>& dims, const std::string& path) {
   int64_t n = 1;
   for (int64_t d : dims) {
@@ -62,8 +78,7 @@ IdxArray read_idx(const std::string& path) {
     array.dims.push_back((int64_t{be[0]} << 24) | (int64_t{be[1]} << 16) | (int64_t{be[2]} << 8) | be[3]);
   }
   const int64_t n = checked_product(array.dims, path);
-  array.data.resize(static_cast<size_t>(n));
-  const int64_t got = read_some(f.get(), array.data.data(), n, path);
+  const int64_t got = read_data(f.get(), n, path, &array.data);
   DPT_CHECK(got == n, DataError,
             "IDX file '" << path << "' is truncated: its header promises " << n << " data bytes, it holds " << got
                          << "; fetch the file again");

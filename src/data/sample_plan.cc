@@ -112,12 +112,13 @@ std::vector<int64_t> SamplePlan::epoch_sequence(int64_t epoch) const {
 }
 
 void BatchGeometry::check() const {
+  const std::string from = options.empty() ? "" : " (" + options + ")";
   DPT_CHECK(global_batch >= 1 && micro_batch >= 1 && world_size >= 1, ConfigError,
             "global batch " << global_batch << ", micro-batch " << micro_batch << " and world size " << world_size
-                            << " must all be >= 1");
+                            << " must all be >= 1" << from);
   DPT_CHECK(global_batch % (micro_batch * world_size) == 0, ConfigError,
             "global batch " << global_batch << " is not a multiple of micro-batch × world size = " << micro_batch
-                            << " × " << world_size << "; choose a global batch divisible by "
+                            << " × " << world_size << from << "; choose a global batch divisible by "
                             << micro_batch * world_size << " or another micro-batch");
 }
 

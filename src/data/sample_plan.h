@@ -26,6 +26,7 @@
 // global batch; evaluation runs ceil(N/G) steps and masks positions >= N, so every sample is
 // counted once and every rank runs the same number of steps.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace dpt::data {
@@ -85,6 +86,7 @@ struct BatchGeometry {
   int64_t global_batch = 0;  // G
   int64_t micro_batch = 0;   // b
   int world_size = 1;        // W
+  std::string options;       // where G and b came from, for errors: "train.global_batch, train.micro_batch"
 
   // Throws ConfigError unless G, b, W >= 1 and b·W divides G.
   void check() const;

@@ -72,7 +72,8 @@ std::unique_ptr<data::Loader> make_train_loader(const config::Config& config, co
   data::LoaderOptions options = data::loader_options_from_config(config, dir);
   options.mode = data::LoaderMode::kTrain;
   options.rank = comm.rank();
-  options.geometry = {config.get_int("train.global_batch"), config.get_int("train.micro_batch"), comm.size()};
+  options.geometry = {config.get_int("train.global_batch"), config.get_int("train.micro_batch"), comm.size(),
+                      "train.global_batch, train.micro_batch"};
   options.max_epochs = config.get_int("train.steps") > 0 ? 0 : config.get_int("train.epochs");
   return std::make_unique<data::Loader>(options);
 }
