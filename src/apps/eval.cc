@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "config/schema.h"
 #include "train/evaluator.h"
+#include "train/task.h"
 
 namespace po = boost::program_options;
 
@@ -44,11 +45,16 @@ int run(const config::ParsedCommand& parsed) {
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   loaded.model->to(device);
-  const train::EvalResult r = train::evaluate(*loaded.model, test_dir, config, *comm, device);
+  const auto task = train::make_task(config, loaded.info.input, train::SpecialTokens{});
+  const train::EvalResult r = train::evaluate(*loaded.model, *task, test_dir, config, *comm, device);
   if (ctx.topology.world_rank == 0) {
     std::printf("checkpoint %s (step %lld) on %s\n", path.c_str(), static_cast<long long>(loaded.manifest.step),
                 test_dir.c_str());
     std::printf("eval: loss %.9g accuracy %.9g samples %lld\n", r.loss, r.accuracy, static_cast<long long>(r.samples));
+    if (r.perplexity > 0) {
+      std::printf("masked LM: %lld masked tokens, masked-token accuracy %.9g, perplexity %.9g\n",
+                  static_cast<long long>(r.items), r.accuracy, r.perplexity);
+    }
   }
   return kExitOk;
 }

@@ -88,7 +88,8 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, const at::Device&
       ++m;
       return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
     };
-    train_step(*model, *optimizer, reducer.get(), params, accumulation, next, /*clip_norm=*/0);
+    const auto task = make_task(cfg, {}, SpecialTokens{});
+    train_step({*model, *task, *optimizer, reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
   }
   std::vector<at::Tensor> out;
   for (const auto& p : params) out.push_back(p.detach().cpu());

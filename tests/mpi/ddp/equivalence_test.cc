@@ -80,7 +80,8 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
       ++m;
       return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
     };
-    train_step(*model, *optimizer, reducer.get(), params, accumulation, next, /*clip_norm=*/0);
+    const auto task = make_task(cfg, {}, SpecialTokens{});
+    train_step({*model, *task, *optimizer, reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
   }
   return params;
 }
