@@ -72,6 +72,7 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
     options.bucket_bytes = 4096;
     reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
   }
+  const auto task = make_task(cfg, {}, SpecialTokens{});
   for (int64_t step = 0; step < kSteps; ++step) {
     int64_t m = 0;
     auto next = [&] {
@@ -80,7 +81,6 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
       ++m;
       return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
     };
-    const auto task = make_task(cfg, {}, SpecialTokens{});
     train_step({*model, *task, *optimizer, reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
   }
   return params;
