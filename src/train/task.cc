@@ -29,7 +29,7 @@ class ClassifyTask : public Task {
   MicroBatch prepare(const data::Batch& batch, const at::Device& device) const override {
     DPT_CHECK(batch.label.defined(), DataError, "train.task=classify needs a label field; the split has none "
               "(pre-training on unlabeled text is train.task=mlm)");
-    MicroBatch out{batch.input.to(device), batch.label.to(device), optional_field(batch, "attention_mask", device),
+    MicroBatch out{batch.input_on(device), batch.label.to(device), optional_field(batch, "attention_mask", device),
                    sample_mask(batch, device), batch.valid};
     return out;
   }
