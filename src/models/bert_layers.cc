@@ -75,10 +75,11 @@ at::Tensor BertLayerImpl::attention(const at::Tensor& x, const at::Tensor& key_p
   auto split = [&](const at::Tensor& t) { return t.view({b, l, heads_, width}).transpose(1, 2); };  // [B, h, L, d]
   const at::Tensor q = split(query_->forward(x)), k = split(key_->forward(x)), v = split(value_->forward(x));
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(width));
-  // Padding keys get -inf, so their softmax weight is exactly 0: what padding holds cannot
-  // reach a real token (tests/unit/models/bert_test.cc checks this). Every row keeps at least
-  // its [CLS] key, so no row is all -inf.
-  scores = scores.masked_fill(key_padding, -std::numeric_limits<float>::infinity());
+  // Padding keys get the lowest float, so their softmax weight underflows to exactly 0: what
+  // padding holds cannot reach a real token (tests/unit/models/bert_test.cc checks this). Not
+  // -inf: a row without any real key (an evaluation padding row) then gets uniform weights
+  // instead of NaN (as Hugging Face does, with finfo.min).
+  scores = scores.masked_fill(key_padding, std::numeric_limits<float>::lowest());
   const at::Tensor probs = at::dropout(at::softmax(scores, -1), dropout_, is_training());
   const at::Tensor context = at::matmul(probs.to(v.scalar_type()), v).transpose(1, 2).reshape({b, l, heads_ * width});
   return at::dropout(attention_out_->forward(context), dropout_, is_training());

@@ -2,12 +2,14 @@
 
 #include <ATen/ATen.h>
 
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "checkpoint/io_comm.h"
 #include "checkpoint/layout.h"
 #include "checkpoint/reader.h"
+#include "checkpoint/resume.h"
 #include "common/error.h"
 
 namespace dpt::train {
@@ -34,7 +36,14 @@ std::string grouped(const std::vector<std::string>& names) {
 
 }  // namespace
 
-InitReport init_from_checkpoint(const std::string& path, models::Model& model) {
+InitReport init_from_checkpoint(const std::string& spec, models::Model& model) {
+  DPT_CHECK(std::filesystem::exists(spec), ConfigError,
+            "train.init_from=" << spec << ": no such file or directory; pass a checkpoint file or a run directory");
+  const std::vector<std::string> candidates = checkpoint::resume_candidates(spec, "");
+  DPT_CHECK(!candidates.empty(), ConfigError,
+            "train.init_from=" << spec << ": no committed checkpoint there; point it at a checkpoint file or the "
+            "run directory of a finished run");
+  const std::string& path = candidates.front();
   checkpoint::IoComm comm(MPI_COMM_WORLD);
   checkpoint::Reader reader(path, comm);
   std::map<std::string, const checkpoint::TensorInfo*> stored;

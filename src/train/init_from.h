@@ -15,11 +15,12 @@ struct InitReport {
   std::vector<std::string> unused;  // checkpoint model tensors the model lacks (e.g. cls.predictions.*)
 };
 
-// Collective over MPI_COMM_WORLD. Opens and verifies checkpoint `path` and copies every
+// Collective over MPI_COMM_WORLD. Opens and verifies the checkpoint `spec` (a file, or a run or
+// checkpoint directory: its latest committed checkpoint) and copies every
 // parameter and buffer it holds under the model's name into `model`. Throws ConfigError when
 // a shared name has another shape or dtype (naming it and both shapes) or when nothing at all
 // matches; CheckpointError for an unreadable or damaged file.
-InitReport init_from_checkpoint(const std::string& path, models::Model& model);
+InitReport init_from_checkpoint(const std::string& spec, models::Model& model);
 
 // One line for the log: "loaded 37 tensors (bert.embeddings: 5, bert.encoder: 32); new: ...;
 // not used: ...". Groups names by their first two components.

@@ -41,9 +41,10 @@ class ClassifyTask : public Task {
                                   : model.forward(batch.inputs);
     at::Tensor losses = F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
     at::Tensor right = logits.argmax(1).eq(batch.labels).to(at::kFloat);
-    if (batch.sample_mask.defined()) {
-      losses = losses * batch.sample_mask;
-      right = right * batch.sample_mask;
+    if (batch.sample_mask.defined()) {  // where, not a product: a padding row's loss may be anything
+      const at::Tensor real = batch.sample_mask.gt(0);
+      losses = at::where(real, losses, at::zeros_like(losses));
+      right = at::where(real, right, at::zeros_like(right));
     }
     return {losses.sum(), right.sum()};
   }

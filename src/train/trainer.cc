@@ -145,7 +145,8 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   s.task = make_task(config, s.input, SpecialTokens{});
   const std::string& init_from = config.get_string("train.init_from");
   if (!init_from.empty()) {
-    DPT_LOG(kInfo) << "train.init_from " << init_from << ": " << describe(init_from_checkpoint(init_from, *s.model));
+    const InitReport report = init_from_checkpoint(init_from, *s.model);  // collective: not inside DPT_LOG
+    DPT_LOG(kInfo) << "train.init_from " << init_from << ": " << describe(report);
   }
   s.model->to(device);
   std::vector<ddp::NamedTensor> described;
