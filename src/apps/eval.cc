@@ -10,6 +10,7 @@
 #include "comm/factory.h"
 #include "common/error.h"
 #include "config/schema.h"
+#include "data/manifest.h"
 #include "train/evaluator.h"
 #include "train/task.h"
 
@@ -45,7 +46,7 @@ int run(const config::ParsedCommand& parsed) {
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   loaded.model->to(device);
-  const auto task = train::make_task(config, loaded.info.input, train::SpecialTokens{});
+  const auto task = train::make_task(config, loaded.info.input, train::special_tokens(data::read_manifest(test_dir)));
   const train::EvalResult r = train::evaluate(*loaded.model, *task, test_dir, config, *comm, device);
   if (ctx.topology.world_rank == 0) {
     std::printf("checkpoint %s (step %lld) on %s\n", path.c_str(), static_cast<long long>(loaded.manifest.step),

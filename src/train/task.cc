@@ -84,6 +84,17 @@ class MaskedLmTask : public Task {
 
 }  // namespace
 
+SpecialTokens special_tokens(const data::Manifest& manifest) {
+  SpecialTokens out;
+  if (!manifest.text) return out;
+  const data::TextInfo& t = *manifest.text;
+  for (auto [id, slot] : {std::pair{t.pad_id, &out.pad}, {t.unk_id, &out.unk}, {t.cls_id, &out.cls},
+                          {t.sep_id, &out.sep}, {t.mask_id, &out.mask}}) {
+    if (id >= 0) *slot = id;
+  }
+  return out;
+}
+
 std::unique_ptr<Task> make_task(const config::Config& config, const models::InputSpec& input,
                                 const SpecialTokens& special) {
   const std::string& task = config.get_string("train.task");

@@ -47,6 +47,10 @@ class Task {
   virtual Outcome forward(models::Model& model, const MicroBatch& batch) const = 0;
 };
 
+// The special-token ids a text split's manifest records (BERT's defaults for those it lacks or
+// for a split without text info).
+SpecialTokens special_tokens(const data::Manifest& manifest);
+
 // train.task from the config. `input` describes the dataset (vocabulary for mlm); `special`
 // the vocabulary's special tokens. Throws ConfigError for a combination that cannot work
 // (mlm without model.type=bert, ...).

@@ -75,6 +75,16 @@ models::InputSpec input_spec(const data::Manifest& manifest, const config::Confi
   models::InputSpec spec;
   spec.num_classes = classify ? label->num_classes : 0;
   spec.vocab_size = config.get_int("model.vocab_size");
+  if (manifest.text) {  // a split made by 'dptrain prepare text' records its vocabulary
+    const data::TextInfo& text = *manifest.text;
+    DPT_CHECK(spec.vocab_size == 0 || spec.vocab_size == text.vocab_size, ConfigError,
+              "model.vocab_size=" << spec.vocab_size << " but the training split was tokenized with a vocabulary of "
+              << text.vocab_size << " (" << text.vocab_path << "); leave model.vocab_size at 0 to take the split's");
+    spec.vocab_size = text.vocab_size;
+    if (text.pad_id >= 0) spec.pad_id = text.pad_id;
+    DPT_CHECK(classify || text.mask_id >= 0, DataError,
+              "train.task=mlm needs a [MASK] token, and the vocabulary " << text.vocab_path << " has none");
+  }
   for (const auto& field : manifest.fields) {
     if (&field == label) continue;
     spec.sample_shape = field.shape;
@@ -142,7 +152,7 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
 
   s.input = input_spec(s.loader->manifest(), config);
   s.model = models::make_model(config, s.input);
-  s.task = make_task(config, s.input, SpecialTokens{});
+  s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));
   const std::string& init_from = config.get_string("train.init_from");
   if (!init_from.empty()) {
     const InitReport report = init_from_checkpoint(init_from, *s.model);  // collective: not inside DPT_LOG
