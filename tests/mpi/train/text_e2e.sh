@@ -29,6 +29,19 @@ mpiexec -n 2 "$DPTRAIN" eval --checkpoint "$work/runs/pre/checkpoints/step_00000
   { cat "$work/eval_pre.txt"; exit 1; }
 "$DPTRAIN" eval --checkpoint "$work/runs/cls/checkpoints/step_00000060.h5" >"$work/eval_cls.txt" 2>&1 ||
   { cat "$work/eval_cls.txt"; exit 1; }
+# dptrain explain on the classifier: a vocabulary of the synthetic ids ([PAD]=0, [UNK]=100,
+# [CLS]=101, [SEP]=102, [MASK]=103, "t104".."t199"), a text of topic-1 tokens.
+/usr/bin/python3 -c '
+import sys
+names = {0: "[PAD]", 100: "[UNK]", 101: "[CLS]", 102: "[SEP]", 103: "[MASK]"}
+print("\n".join(names.get(i, f"[unused{i}]" if i < 104 else f"t{i}") for i in range(200)))
+' >"$work/vocab.txt"
+"$DPTRAIN" explain --checkpoint "$work/runs/cls/checkpoints/step_00000060.h5" --vocab "$work/vocab.txt" \
+  --text "t112 t115 t119 t113" --steps 200 --json >"$work/explain.json" 2>"$work/explain.err" ||
+  { cat "$work/explain.err"; exit 1; }
+"$DPTRAIN" explain --checkpoint "$work/runs/cls/checkpoints/step_00000060.h5" --vocab "$work/vocab.txt" \
+  --text "t112 t115 t119 t113" >"$work/explain.txt" 2>&1 || { cat "$work/explain.txt"; exit 1; }
+grep -q "predicted: topic1" "$work/explain.txt" || { cat "$work/explain.txt"; exit 1; }
 
 /usr/bin/python3 - "$work" <<'PY'
 import json, re, sys
@@ -61,6 +74,11 @@ assert abs(float(m.group(3)) - summary["eval_perplexity"]) < 1e-4 * summary["eva
 text = open(f"{work}/eval_cls.txt").read()
 m = re.search(r"eval: loss (\S+) accuracy (\S+) samples (\d+)", text)
 assert m and int(m.group(3)) == 300 and abs(float(m.group(2)) - cls["eval_accuracy"]) < 1e-9, text
+[e] = json.load(open(f"{work}/explain.json"))
+assert e["predicted"] == "topic1" and e["probability"] == max(e["probabilities"].values()) > 0.4, e
+assert [t["token"] for t in e["tokens"]] == ["[CLS]", "t112", "t115", "t119", "t113", "[SEP]"], e
+total = sum(t["attribution"] for t in e["tokens"])
+assert abs(total - (e["logit"] - e["baseline_logit"])) < 0.02 * abs(e["logit"] - e["baseline_logit"]) + 1e-3, e
 print("mlm losses", [round(l, 3) for l in losses], "perplexity", round(evals[-1]["eval_perplexity"], 2),
       "classifier accuracy", cls["eval_accuracy"])
 PY
