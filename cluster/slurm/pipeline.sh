@@ -18,6 +18,9 @@
 #   --idx DIR            directory with train-/t10k-images-idx3-ubyte(.gz) and the labels
 #                        (default: $DPT_IDX_DIR, else /usr/share/datasets/fashion-mnist)
 #   --data DIR           where prepare writes the train/ and test/ splits (default: data/NAME)
+#   --prepare-cmd "CMD"  the prepare stage runs CMD (from the checkout) instead of prepare idx,
+#                        e.g. "launch/prepare_fortunes.sh data" for the text workflow, whose
+#                        splits are then named with --data (docs/text.md, "On Slurm")
 #   --stages LIST        comma-separated subset of prepare,train,eval,export, in this order
 #                        (default: all four)
 #   --sbatch "ARGS"      extra sbatch options for every job (e.g. "-p short -A myproject")
@@ -32,7 +35,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 config="" name="" runs=runs data="" stages=prepare,train,eval,export
 idx=${DPT_IDX_DIR:-/usr/share/datasets/fashion-mnist}
-sbatch_all="" sbatch_train="" after="" dry_run=0
+sbatch_all="" sbatch_train="" after="" dry_run=0 prepare_cmd=""
 die() { echo "pipeline.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -41,12 +44,13 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=$2; shift 2 ;;
     --idx) idx=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
+    --prepare-cmd) prepare_cmd=$2; shift 2 ;;
     --stages) stages=$2; shift 2 ;;
     --sbatch) sbatch_all=$2; shift 2 ;;
     --train-sbatch) sbatch_train=$2; shift 2 ;;
     --after) after=$2; shift 2 ;;
     --dry-run) dry_run=1; shift ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -121,7 +125,10 @@ submit() {  # submit <stage> <sbatch args...> <script> [script args...]
   prev=$id
 }
 
-if want prepare; then
+if want prepare && [[ -n $prepare_cmd ]]; then
+  submit prepare --ntasks=1 "$(stage_script prepare "cd $(q "$PWD")
+DPTRAIN=$(q "$dptrain") $prepare_cmd")"
+elif want prepare; then
   body="$(q "$dptrain") prepare idx --overwrite --images $(q "$(idx_file train-images-idx3-ubyte)") \\
   --labels $(q "$(idx_file train-labels-idx1-ubyte)") --out $(q "$data/train")
 $(q "$dptrain") prepare idx --overwrite --images $(q "$(idx_file t10k-images-idx3-ubyte)") \\

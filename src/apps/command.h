@@ -43,5 +43,6 @@ Command prepare_text_command();
 Command vocab_command();
 Command tokenize_command();
 Command bench_tokenizer_command();
+Command explain_command();
 
 }  // namespace dpt::apps

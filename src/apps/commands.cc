@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
       train_command(),
       eval_command(),
       export_command(),
+      explain_command(),
       prepare_idx_command(),
       prepare_text_command(),
       vocab_command(),

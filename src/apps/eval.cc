@@ -12,7 +12,9 @@
 #include "comm/factory.h"
 #include "common/error.h"
 #include "config/schema.h"
+#include "data/manifest.h"
 #include "train/evaluator.h"
+#include "train/task.h"
 
 namespace po = boost::program_options;
 
@@ -48,7 +50,8 @@ int run(const config::ParsedCommand& parsed) {
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   loaded.model->to(device);
-  const train::EvalResult r = train::evaluate(*loaded.model, test_dir, config, *comm, device);
+  const auto task = train::make_task(config, loaded.info.input, train::special_tokens(data::read_manifest(test_dir)));
+  const train::EvalResult r = train::evaluate(*loaded.model, *task, test_dir, config, *comm, device);
   if (ctx.topology.world_rank == 0) {
     if (from_export) {
       std::printf("int8 export %s on %s\n", path.c_str(), test_dir.c_str());
@@ -57,6 +60,10 @@ int run(const config::ParsedCommand& parsed) {
                   test_dir.c_str());
     }
     std::printf("eval: loss %.9g accuracy %.9g samples %lld\n", r.loss, r.accuracy, static_cast<long long>(r.samples));
+    if (r.perplexity > 0) {
+      std::printf("masked LM: %lld masked tokens, masked-token accuracy %.9g, perplexity %.9g\n",
+                  static_cast<long long>(r.items), r.accuracy, r.perplexity);
+    }
   }
   return kExitOk;
 }

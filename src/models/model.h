@@ -1,5 +1,6 @@
 #pragma once
-// The model interface and registry. A model maps a batch of samples to class logits; its
+// The model interface and registry. A model maps a batch of samples to class logits (bert also has a
+// masked-LM head, models/bert.h); its
 // parameters' names (named_parameters()) are the names checkpoints store.
 #include <torch/nn/module.h>
 
@@ -11,10 +12,13 @@
 
 namespace dpt::models {
 
-// What the data tells the model: one sample's shape (without the batch axis) and class count.
+// What the data tells the model: one sample's shape (without the batch axis), class count and,
+// for text, the vocabulary.
 struct InputSpec {
-  std::vector<int64_t> sample_shape;  // e.g. {28, 28} or {1, 28, 28}
-  int64_t num_classes = 0;
+  std::vector<int64_t> sample_shape;  // e.g. {28, 28} or {1, 28, 28}; text: {max_len}
+  int64_t num_classes = 0;            // 0: no classifier (masked-LM pre-training)
+  int64_t vocab_size = 0;             // text: token ids lie in [0, vocab_size); 0 = not text
+  int64_t pad_id = 0;                 // text: the [PAD] token id
 };
 
 class Model : public torch::nn::Module {

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "models/bert.h"
 #include "models/cnn.h"
 #include "models/mlp.h"
 #include "models/model.h"
@@ -16,6 +17,37 @@ namespace {
 
 int64_t product(const std::vector<int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
+// model.type=bert: sizes from [model], the head from train.task (Note in models/bert.h).
+std::shared_ptr<Model> build_bert(const config::Config& config, const InputSpec& input) {
+  DPT_CHECK(input.sample_shape.size() == 1, ConfigError,
+            "model.type=bert needs token-id samples [max_len]; the dataset's samples have "
+            << input.sample_shape.size() << " dimensions (prepare text with 'dptrain prepare text')");
+  const std::vector<int64_t> hidden = config.get_int_list("model.hidden");
+  DPT_CHECK(hidden.size() == 1, ConfigError,
+            "model.hidden='" << config.get_string("model.hidden") << "': model.type=bert takes one width "
+            "(the hidden size, e.g. model.hidden = 128); a list is for mlp");
+  DPT_CHECK(input.vocab_size > 0, ConfigError,
+            "model.type=bert: the vocabulary size is unknown; set model.vocab_size or use a split whose "
+            "manifest records its vocabulary");
+  BertConfig bert;
+  BertSizes& s = bert.sizes;
+  s.vocab_size = input.vocab_size;
+  s.hidden = hidden[0];
+  s.layers = config.get_int("model.layers");
+  s.heads = config.get_int("model.heads");
+  s.ffn = config.get_int("model.ffn") > 0 ? config.get_int("model.ffn") : 4 * s.hidden;
+  s.max_len = config.get_int("model.max_len") > 0 ? config.get_int("model.max_len") : input.sample_shape[0];
+  s.pre_norm = config.get_string("model.norm") == "pre";
+  s.dropout = config.get_double("model.dropout");
+  DPT_CHECK(s.max_len >= input.sample_shape[0], ConfigError,
+            "model.max_len=" << s.max_len << " is shorter than the dataset's sequences (" << input.sample_shape[0]
+            << " tokens)");
+  bert.head = config.get_string("train.task") == "mlm" ? BertHead::kMaskedLm : BertHead::kClassifier;
+  bert.num_classes = input.num_classes;
+  bert.pad_id = input.pad_id;
+  return std::make_shared<Bert>(bert);
 }
 
 std::shared_ptr<Model> build(const config::Config& config, const InputSpec& input) {
@@ -34,13 +66,15 @@ std::shared_ptr<Model> build(const config::Config& config, const InputSpec& inpu
     return std::make_shared<Cnn>(s.size() == 3 ? s[0] : 1, s[h], s[h + 1], config.get_int("model.channels"),
                                  input.num_classes);
   }
-  DPT_THROW(ConfigError, "model.type='" << type << "' is not a model; known: mlp, cnn");
+  if (type == "bert") return build_bert(config, input);
+  DPT_THROW(ConfigError, "model.type='" << type << "' is not a model; known: mlp, cnn, bert");
 }
 
 }  // namespace
 
 std::shared_ptr<Model> make_model(const config::Config& config, const InputSpec& input) {
-  DPT_CHECK(input.num_classes > 1, ConfigError,
+  const bool classifier = config.get_string("model.type") != "bert" || config.get_string("train.task") != "mlm";
+  DPT_CHECK(!classifier || input.num_classes > 1, ConfigError,
             "the dataset declares " << input.num_classes << " classes; a classifier needs at least 2");
   // Module constructors draw from the global CPU generator: seed it for a deterministic model,
   // and restore it afterwards so that model building leaves no trace on other random streams.

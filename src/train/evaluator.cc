@@ -1,14 +1,15 @@
 #include "train/evaluator.h"
 
 #include <ATen/ATen.h>
-#include <torch/nn/functional/loss.h>
+
+#include <cmath>
 
 #include "data/loader.h"
 #include "metrics/metrics.h"
 
 namespace dpt::train {
 
-EvalResult evaluate(models::Model& model, const std::string& dir, const config::Config& config,
+EvalResult evaluate(models::Model& model, const Task& task, const std::string& dir, const config::Config& config,
                     comm::Communicator& comm, const at::Device& device) {
   data::LoaderOptions options = data::loader_options_from_config(config, dir);
   options.mode = data::LoaderMode::kEval;
@@ -21,23 +22,23 @@ EvalResult evaluate(models::Model& model, const std::string& dir, const config::
   const bool was_training = model.is_training();
   model.eval();
   at::NoGradGuard no_grad;
-  double loss_sum = 0, correct = 0, count = 0;
+  double loss_sum = 0, correct = 0, items = 0, samples = 0;
   while (auto batch = loader.next()) {
-    const at::Tensor mask = batch->mask.to(device);
-    const at::Tensor labels = batch->label.to(device);
-    const at::Tensor logits = model.forward(batch->input_on(device));
-    const at::Tensor losses = torch::nn::functional::cross_entropy(
-        logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-    loss_sum += (losses * mask).sum().item<double>();
-    correct += (logits.argmax(1).eq(labels).to(at::kFloat) * mask).sum().item<double>();
-    count += mask.sum().item<double>();
+    const MicroBatch micro = task.prepare(*batch, device);
+    const Outcome outcome = task.forward(model, micro);
+    loss_sum += outcome.loss_sum.item<double>();
+    correct += outcome.correct.item<double>();
+    items += static_cast<double>(task.items(micro));
+    samples += static_cast<double>(batch->valid);
   }
   model.train(was_training);
-  const auto total = metrics::reduce({loss_sum, correct, count}, comm, comm::ReduceOp::kSum);
+  const auto total = metrics::reduce({loss_sum, correct, items, samples}, comm, comm::ReduceOp::kSum);
   EvalResult result;
-  result.samples = static_cast<int64_t>(total[2] + 0.5);
+  result.items = static_cast<int64_t>(total[2] + 0.5);
+  result.samples = static_cast<int64_t>(total[3] + 0.5);
   result.loss = total[2] > 0 ? total[0] / total[2] : 0;
   result.accuracy = total[2] > 0 ? total[1] / total[2] : 0;
+  if (task.name() == "mlm") result.perplexity = std::exp(result.loss);
   return result;
 }
 

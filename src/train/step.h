@@ -8,20 +8,18 @@
 #include <functional>
 #include <vector>
 
+#include "comm/communicator.h"
 #include "ddp/grad_reducer.h"
 #include "ddp/sharded_optimizer.h"
 #include "models/model.h"
+#include "train/task.h"
 
 namespace dpt::train {
 
-struct MicroBatch {
-  at::Tensor inputs;  // [b, ...] float
-  at::Tensor labels;  // [b] int64
-};
-
-// Where one step's time went, and its loss (this rank's mean over its micro-batches).
+// Where one step's time went, and its loss.
 struct StepStats {
-  double loss = 0;
+  double loss = 0;             // this rank's loss sum × world size / global items: the mean over
+                               // ranks of this is the step's mean loss per item (sample or token)
   double grad_norm = 0;        // global L2 norm before clipping; 0 when clip_norm is 0 (not
                                // computed then: it would cost a host sync per step on a GPU)
   double data_wait_s = 0;      // inside next_batch()
@@ -30,19 +28,25 @@ struct StepStats {
   double optimizer_s = 0;      // clipping + optimizer step + zeroing
 };
 
-// Runs one optimizer step over `accumulation` micro-batches drawn from `next_batch`. Each
-// micro-batch's mean loss is scaled by 1/accumulation, so the gradient is the mean over all the
-// step's samples of this rank; `reducer` (may be null for a single process) then averages over
-// ranks — together the mean over the global batch. Every rank must call it in lockstep.
-// `before_update` (optional) runs between the reduction and clipping, e.g. to mask gradients.
-StepStats train_step(models::Model& model, torch::optim::Optimizer& optimizer, ddp::GradReducer* reducer,
-                     const std::vector<at::Tensor>& parameters, int64_t accumulation,
-                     const std::function<MicroBatch()>& next_batch, double clip_norm,
-                     const std::function<void()>& before_update = {});
+struct StepSetup {
+  models::Model& model;
+  const Task& task;
+  torch::optim::Optimizer* optimizer;   // null when `sharded` updates the parameters
+  ddp::GradReducer* reducer = nullptr;  // null: a single process
+  comm::Communicator* comm = nullptr;   // null: a single process; else the reducer's ranks
+  std::vector<at::Tensor> parameters;
+  int64_t accumulation = 1;
+  double clip_norm = 0;
+  // ddp.shard_optimizer (Note [ZeRO-1]): the sharded optimizer over `reducer` (built with
+  // ReducerOptions::shard); it clips, steps and all-gathers the parameters itself.
+  ddp::ShardedOptimizer* sharded = nullptr;
+  // Runs between the reduction and clipping (unsharded), e.g. to mask pruned gradients.
+  std::function<void()> before_update;
+};
 
-// The same step with the optimizer state sharded over the ranks (ddp.shard_optimizer, Note
-// [ZeRO-1]): `reducer` was built with ReducerOptions::shard and `optimizer` over it.
-StepStats train_step(models::Model& model, ddp::ShardedOptimizer& optimizer, ddp::GradReducer& reducer,
-                     int64_t accumulation, const std::function<MicroBatch()>& next_batch, double clip_norm);
+// Runs one optimizer step over `accumulation` micro-batches drawn from `next_batch`. The
+// gradient is that of the mean loss per item (sample or masked token) over the whole global
+// batch (Note [Loss normalization] in step.cc). Every rank must call it in lockstep.
+StepStats train_step(const StepSetup& setup, const std::function<MicroBatch()>& next_batch);
 
 }  // namespace dpt::train

@@ -26,6 +26,10 @@ data::Json to_json(const ModelInfo& info) {
   data::Json input = data::Json::object();
   input.set("sample_shape", shape);
   input.set("num_classes", info.input.num_classes);
+  if (info.input.vocab_size > 0) {
+    input.set("vocab_size", info.input.vocab_size);
+    input.set("pad_id", info.input.pad_id);
+  }
   data::Json out = data::Json::object();
   out.set("model_type", info.model_type);
   out.set("optimizer", info.optimizer);
@@ -189,6 +193,8 @@ ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& wh
   info.optimizer = optimizer->as_string();
   for (const auto& d : shape->as_array()) info.input.sample_shape.push_back(d.as_int());
   info.input.num_classes = classes->as_int();
+  if (const data::Json* vocab = input->find("vocab_size")) info.input.vocab_size = vocab->as_int();
+  if (const data::Json* pad = input->find("pad_id")) info.input.pad_id = pad->as_int();
   return info;
 }
 

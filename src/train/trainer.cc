@@ -24,7 +24,9 @@
 #include "optim/optimizer.h"
 #include "optim/prune.h"
 #include "optim/state.h"
+#include "train/init_from.h"
 #include "train/step.h"
+#include "train/task.h"
 #include "train/train_state.h"
 
 namespace dpt::train {
@@ -46,6 +48,7 @@ struct Trainer::State {
   std::unique_ptr<metrics::JsonlWriter> jsonl;
   std::unique_ptr<checkpoint::Manager> checkpoints;
   models::InputSpec input;
+  std::unique_ptr<Task> task;
   int64_t total_steps = 0;
   int64_t start_step = 0;  // > 0 after resume()
   int64_t stop_at = 0;     // stop_after()
@@ -78,11 +81,31 @@ std::unique_ptr<data::Loader> make_train_loader(const config::Config& config, co
   return std::make_unique<data::Loader>(options);
 }
 
-models::InputSpec input_spec(const data::Manifest& manifest) {
+// What the training split tells the model: the input field's shape (the first non-label field,
+// as the loader's Batch::input), the classes, and for text the vocabulary.
+models::InputSpec input_spec(const data::Manifest& manifest, const config::Config& config) {
   const data::FieldSpec* label = manifest.label_field();
-  DPT_CHECK(label != nullptr, DataError, "the training split has no label field; a classifier needs one");
+  const bool classify = config.get_string("train.task") == "classify";
+  DPT_CHECK(label != nullptr || !classify, DataError,
+            "the training split has no label field; a classifier needs one (pre-training on unlabeled text is "
+            "train.task=mlm)");
+  models::InputSpec spec;
+  spec.num_classes = classify ? label->num_classes : 0;
+  spec.vocab_size = config.get_int("model.vocab_size");
+  if (manifest.text) {  // a split made by 'dptrain prepare text' records its vocabulary
+    const data::TextInfo& text = *manifest.text;
+    DPT_CHECK(spec.vocab_size == 0 || spec.vocab_size == text.vocab_size, ConfigError,
+              "model.vocab_size=" << spec.vocab_size << " but the training split was tokenized with a vocabulary of "
+              << text.vocab_size << " (" << text.vocab_path << "); leave model.vocab_size at 0 to take the split's");
+    spec.vocab_size = text.vocab_size;
+    if (text.pad_id >= 0) spec.pad_id = text.pad_id;
+    DPT_CHECK(classify || text.mask_id >= 0, DataError,
+              "train.task=mlm needs a [MASK] token, and the vocabulary " << text.vocab_path << " has none");
+  }
   for (const auto& field : manifest.fields) {
-    if (&field != label) return {field.shape, label->num_classes};
+    if (&field == label) continue;
+    spec.sample_shape = field.shape;
+    return spec;
   }
   DPT_THROW(DataError, "the training split has no input field besides the labels");
 }
@@ -155,8 +178,14 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   s.total_steps = steps > 0 ? steps : config.get_int("train.epochs") * s.loader->steps_per_epoch();
   DPT_CHECK(s.total_steps > 0, ConfigError, "nothing to train: set train.steps or train.epochs > 0");
 
-  s.input = input_spec(s.loader->manifest());
+  s.input = input_spec(s.loader->manifest(), config);
   s.model = models::make_model(config, s.input);
+  s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));
+  const std::string& init_from = config.get_string("train.init_from");
+  if (!init_from.empty()) {
+    const InitReport report = init_from_checkpoint(init_from, *s.model);  // collective: not inside DPT_LOG
+    DPT_LOG(kInfo) << "train.init_from " << init_from << ": " << describe(report);
+  }
   s.model->to(device);
   std::vector<ddp::NamedTensor> described;
   std::vector<at::Tensor> replicated;
@@ -192,7 +221,7 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   for (const auto& p : s.params) count += p.numel();
   DPT_LOG(kInfo) << config.get_string("model.type") << " model, " << count << " parameters in "
                  << s.reducer->buckets().size() << " gradient bucket(s); " << s.total_steps << " steps of "
-                 << config.get_int("train.global_batch") << " samples (" << s.loader->micro_steps()
+                 << config.get_int("train.global_batch") << " samples (task " << s.task->name() << ", "<< s.loader->micro_steps()
                  << " micro-step(s) of " << config.get_int("train.micro_batch") << " per rank), "
                  << s.loader->steps_per_epoch() << " steps per epoch";
 }
@@ -257,17 +286,31 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   const int64_t log_every = s.config.get_int("log.every_steps");
   const int64_t eval_every = s.config.get_int("eval.every_steps");
   const std::string& test_dir = s.config.get_string("data.test");
-  const auto parameters = s.params;
+  StepSetup step_setup{*s.model, *s.task, s.optimizer.get(), s.reducer.get(), &s.comm, s.params,
+                       s.loader->micro_steps(), s.config.get_double("train.clip_norm")};
+  step_setup.sharded = s.sharded.get();
+  if (s.pruner) step_setup.before_update = [&s] { s.pruner->mask_gradients(); };
   Progress progress("train", s.total_steps, Progress::parse_mode(s.config.get_string("log.progress")), log_every);
 
   auto log_eval = [&](int64_t step, const EvalResult& r) {
-    char text[160];
-    std::snprintf(text, sizeof text, "eval at step %lld: loss %.4f accuracy %.4f over %lld samples",
-                  static_cast<long long>(step), r.loss, r.accuracy, static_cast<long long>(r.samples));
+    char text[200];
+    if (r.perplexity > 0) {
+      std::snprintf(text, sizeof text,
+                    "eval at step %lld: loss %.4f masked-token accuracy %.4f perplexity %.2f over %lld tokens",
+                    static_cast<long long>(step), r.loss, r.accuracy, r.perplexity, static_cast<long long>(r.items));
+    } else {
+      std::snprintf(text, sizeof text, "eval at step %lld: loss %.4f accuracy %.4f over %lld samples",
+                    static_cast<long long>(step), r.loss, r.accuracy, static_cast<long long>(r.samples));
+    }
     progress.note(text);
     if (s.jsonl) {
-      s.jsonl->write(object({{"step", step}, {"eval_loss", r.loss}, {"eval_accuracy", r.accuracy},
-                              {"eval_samples", r.samples}}));
+      data::Json line = object({{"step", step}, {"eval_loss", r.loss}, {"eval_accuracy", r.accuracy},
+                                {"eval_samples", r.samples}});
+      if (r.perplexity > 0) {
+        line.set("eval_perplexity", r.perplexity);
+        line.set("eval_tokens", r.items);
+      }
+      s.jsonl->write(line);
     }
   };
 
@@ -311,16 +354,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       std::optional<data::Batch> batch = s.loader->next();
       DPT_CHECK(batch.has_value(), InternalError, "the loader ended before step " << step);
       epoch = batch->epoch;
-      return MicroBatch{batch->input_on(s.device), batch->label.to(s.device)};
+      return s.task->prepare(*batch, s.device);
     };
     Stopwatch step_watch;
-    const double clip_norm = s.config.get_double("train.clip_norm");
-    const StepStats stats =
-        s.sharded ? train_step(*s.model, *s.sharded, *s.reducer, s.loader->micro_steps(), next_batch, clip_norm)
-                  : train_step(*s.model, *s.optimizer, s.reducer.get(), parameters, s.loader->micro_steps(),
-                               next_batch, clip_norm, [&] {
-                                 if (s.pruner) s.pruner->mask_gradients();
-                               });
+    const StepStats stats = train_step(step_setup, next_batch);
     if (s.pruner) {
       s.pruner->after_step(step + 1);
       if (s.sharded) s.sharded->reload_parameters();  // the master blocks take the zeros too
@@ -359,7 +396,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       interval.reset();
     }
     if (eval_every > 0 && (step + 1) % eval_every == 0 && !last && !test_dir.empty()) {
-      log_eval(step + 1, evaluate(*s.model, test_dir, s.config, s.comm, s.device));
+      log_eval(step + 1, evaluate(*s.model, *s.task, test_dir, s.config, s.comm, s.device));
     }
     if (s.checkpoints && (s.checkpoints->due(step + 1, last) || stop)) save_checkpoint(step + 1);
     if (stop) {
@@ -377,7 +414,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
                                   : static_cast<double>(std::max<int64_t>(ran, 0) * global_batch) / summary.wall_s;
   summary.optimizer_state_bytes = s.optimizer_state_bytes();
   if (!test_dir.empty() && summary.completed) {
-    summary.final_eval = evaluate(*s.model, test_dir, s.config, s.comm, s.device);
+    summary.final_eval = evaluate(*s.model, *s.task, test_dir, s.config, s.comm, s.device);
     summary.evaluated = true;
     log_eval(s.total_steps, summary.final_eval);
   }
@@ -396,6 +433,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       out.set("eval_loss", summary.final_eval.loss);
       out.set("eval_accuracy", summary.final_eval.accuracy);
       out.set("eval_samples", summary.final_eval.samples);
+      if (summary.final_eval.perplexity > 0) {
+        out.set("eval_perplexity", summary.final_eval.perplexity);
+        out.set("eval_tokens", summary.final_eval.items);
+      }
     }
     metrics::write_json_file(s.run_dir + "/summary.json", out);
   }

@@ -81,6 +81,7 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, const at::Device&
     reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
   }
   const at::Tensor x = data.x.to(device), y = data.y.to(device);
+  const auto task = make_task(cfg, {}, SpecialTokens{});
   for (int64_t step = 0; step < kSteps; ++step) {
     int64_t m = 0;
     auto next = [&] {
@@ -88,7 +89,7 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, const at::Device&
       ++m;
       return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
     };
-    train_step(*model, *optimizer, reducer.get(), params, accumulation, next, /*clip_norm=*/0);
+    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
   }
   std::vector<at::Tensor> out;
   for (const auto& p : params) out.push_back(p.detach().cpu());

@@ -249,9 +249,9 @@ TEST(CheckpointManager, DueByStepsAndAtTheEnd) {
   EXPECT_FALSE(no_end.due(7, true));
   // By time: rank 0's clock decides; the other ranks follow even if theirs say otherwise.
   Policy timed;
-  timed.every_seconds = 0.2;
+  timed.every_seconds = 1.5;  // well above a save's time, even on a loaded machine
   Manager by_time(dir / "t", timed);
-  if (world_rank() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  if (world_rank() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1600));
   EXPECT_TRUE(by_time.due(1, false));
   by_time.save(sample_state(1, 1));  // restarts the clock
   EXPECT_FALSE(by_time.due(2, false));

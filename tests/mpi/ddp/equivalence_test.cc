@@ -63,6 +63,7 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
     options.bucket_bytes = 4096;
     reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
   }
+  const auto task = make_task(cfg, {}, SpecialTokens{});
   for (int64_t step = 0; step < kSteps; ++step) {
     int64_t m = 0;
     auto next = [&] {
@@ -71,7 +72,7 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
       ++m;
       return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
     };
-    train_step(*model, *optimizer, reducer.get(), params, accumulation, next, /*clip_norm=*/0);
+    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
   }
   return params;
 }

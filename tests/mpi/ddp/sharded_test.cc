@@ -15,6 +15,7 @@
 #include "optim/optimizer.h"
 #include "optim/state.h"
 #include "train/step.h"
+#include "train/task.h"
 #include "mpi/ddp/tiny_config.h"
 
 namespace dpt::train {
@@ -73,6 +74,7 @@ void train(const Case& c, Run& run, comm::Communicator& comm) {
   if (c.float64) x = x.to(at::kDouble);
   const at::Tensor y = at::randint(0, 4, {kSteps * kGlobalBatch}, gen);
   const int64_t micro = kGlobalBatch / (comm.size() * c.accumulation);
+  const auto task = make_task(make_config(c), {}, SpecialTokens{});
   for (int64_t step = 0; step < kSteps; ++step) {
     int64_t m = 0;
     auto next = [&] {
@@ -80,11 +82,10 @@ void train(const Case& c, Run& run, comm::Communicator& comm) {
       ++m;
       return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
     };
-    if (run.sharded) {
-      train_step(*run.model, *run.sharded, *run.reducer, c.accumulation, next, c.clip_norm);
-    } else {
-      train_step(*run.model, *run.plain, run.reducer.get(), run.params, c.accumulation, next, c.clip_norm);
-    }
+    StepSetup setup{*run.model, *task, run.plain.get(), run.reducer.get(), &comm, run.params, c.accumulation,
+                    c.clip_norm};
+    setup.sharded = run.sharded.get();
+    train_step(setup, next);
   }
 }
 

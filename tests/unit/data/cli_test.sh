@@ -30,7 +30,7 @@ expect 1 "^check: 1 problem" "$DPTRAIN" inspect "$tmp/bad"
 grep -q "shard-00001.h5' is 1000 bytes but manifest.json says" <<<"$out" || fail "truncation not named: $out"
 expect 1 "does not exist" "$DPTRAIN" inspect "$tmp/none"
 
-expect 0 "^\| 0 \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \|" \
+expect 0 "^\| 0 \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9]+ \| [0-9.]+ \| [0-9]+ \|" \
   "$DPTRAIN" bench loader --dir "$tmp/test" --rounds 1 --global-batch 256 --micro-batch 64
 expect 2 "not a multiple of micro-batch" \
   "$DPTRAIN" bench loader --dir "$tmp/test" --rounds 1 --global-batch 100 --micro-batch 64
