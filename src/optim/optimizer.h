@@ -31,8 +31,10 @@ class LrSchedule {
   std::string kind_;
 };
 
-// Scales the gradients of `parameters` so that their global L2 norm is at most `max_norm`
-// (when max_norm > 0). Returns the norm before clipping (computed in float64).
-double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm);
+// The global L2 norm of the gradients of `parameters` (computed in float64; one host sync).
+double grad_norm(const std::vector<at::Tensor>& parameters);
+// Scales the gradients so that their global L2 norm `norm` (from grad_norm) becomes at most
+// `max_norm` (when max_norm > 0).
+void clip_grads(const std::vector<at::Tensor>& parameters, double norm, double max_norm);
 
 }  // namespace dpt::optim

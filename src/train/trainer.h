@@ -28,6 +28,7 @@ struct TrainSummary {
   bool stop_requested = false;      // the stop check asked for the stop
   int64_t checkpoints = 0;          // checkpoints written by this run
   double checkpoint_stall_s = 0;    // time the step loop spent in them (async: host copies)
+  int64_t skipped_steps = 0;        // non-finite steps dropped (train.nonfinite=skip) by this run
 };
 
 // The checkpoint a run resumed from.
