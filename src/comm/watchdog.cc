@@ -7,8 +7,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/signals.h"
+
 namespace dpt::comm {
 namespace {
+
+// See Note [Stop signal while waiting].
+constexpr double kProbeAfterS = 1.0;
 
 double seconds(Watchdog::Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -62,7 +67,7 @@ void Watchdog::track(const CollectiveInfo& info, std::shared_ptr<Work> work) {
   pending_.push_back({info, std::move(work), {}});
 }
 
-std::optional<Watchdog::Expired> Watchdog::check(Clock::time_point now) {
+std::optional<Watchdog::Waiting> Watchdog::oldest(Clock::time_point now) {
   std::lock_guard<std::mutex> lock(mutex_);
   while (!pending_.empty() && pending_.front().work->is_completed()) pending_.pop_front();
   for (Pending& p : pending_) {
@@ -80,12 +85,9 @@ std::optional<Watchdog::Expired> Watchdog::check(Clock::time_point now) {
   // The oldest unfinished collective: the async one at the queue's head, or the one in a call.
   const Pending* head = pending_.empty() ? nullptr : &pending_.front();
   if (head != nullptr && (!in_call || head->info.seq < last_.seq)) {
-    if (seconds(now - head->seen) < options_.timeout_s) return std::nullopt;
-    return Expired{head->info, seconds(now - head->seen), pending_.size() - 1 + (in_call ? 1 : 0)};
+    return Waiting{head->info, seconds(now - head->seen), pending_.size() - 1 + (in_call ? 1 : 0)};
   }
-  if (in_call && seconds(now - call_seen_) >= options_.timeout_s) {
-    return Expired{last_, seconds(now - call_seen_), 0};
-  }
+  if (in_call) return Waiting{last_, seconds(now - call_seen_), 0};
   return std::nullopt;
 }
 
@@ -123,17 +125,26 @@ PeerStatus Watchdog::status() {
   return out;
 }
 
-std::string Watchdog::peers_report(const Expired& expired) {
+Watchdog::Answers Watchdog::ask_peers() {
+  if (!channel_) return {};
+  return channel_->ask_all(status(), answer_window_s());
+}
+
+bool Watchdog::any_silent(const Answers& answers) const {
+  for (size_t r = 0; r < answers.size(); ++r) {
+    if (static_cast<int>(r) != channel_->rank() && !answers[r]) return true;
+  }
+  return false;
+}
+
+std::string Watchdog::peers_report(const Waiting& waiting, const Answers& answers) const {
   if (channel_unusable_) return "peer state unknown (MPI did not grant MPI_THREAD_MULTIPLE)";
-  if (!channel_) return "";
-  const double window = 2 * poll_s_ + 0.5;  // every peer's watchdog polls at least once meanwhile
-  const auto answers = channel_->ask_all(status(), window);
   std::string late, silent, with_us;
-  for (int r = 0; r < channel_->size(); ++r) {
+  for (int r = 0; r < static_cast<int>(answers.size()); ++r) {
     if (r == channel_->rank()) continue;
     if (!answers[r]) {
       silent += (silent.empty() ? "" : ", ") + std::to_string(r);
-    } else if (answers[r]->issued_seq < expired.info.seq) {
+    } else if (answers[r]->issued_seq < waiting.info.seq) {
       late += (late.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) + " [" + answers[r]->text + "]";
     } else {
       with_us += (with_us.empty() ? "" : ", ") + std::to_string(r);
@@ -142,37 +153,57 @@ std::string Watchdog::peers_report(const Expired& expired) {
   std::string out;
   auto add = [&out](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
   if (!late.empty()) add("not arrived: " + late);
-  if (!silent.empty()) add("no answer within " + format_seconds(window) + " from rank(s) " + silent +
+  if (!silent.empty()) add("no answer within " + format_seconds(answer_window_s()) + " from rank(s) " + silent +
                            " (dead, or the whole process hangs)");
   if (!with_us.empty()) add("arrived (waiting too): rank(s) " + with_us);
   return out;
 }
 
-std::string Watchdog::report(const Expired& expired) {
-  char limit[32];
-  std::snprintf(limit, sizeof limit, "%g", options_.timeout_s);
-  std::string line = "collective watchdog: " + expired.info.describe() + " has not completed after " +
-                     format_seconds(expired.waited_s) + " (comm.timeout_s=" + limit + ")";
-  if (expired.behind > 0) line += ", " + std::to_string(expired.behind) + " later collective(s) queued behind it";
-  const std::string peers = peers_report(expired);
+void Watchdog::expire(const Waiting& waiting, const std::string& why, const Answers* answers) {
+  if (options_.backstop_alarm) {
+    // Should MPI itself hang while we ask the peers or abort, SIGALRM ends the process.
+    alarm(static_cast<unsigned>(std::ceil(answer_window_s())) + 30);
+  }
+  const Answers asked = answers != nullptr ? Answers{} : ask_peers();
+  std::string line = "collective watchdog: " + waiting.info.describe() + " " + why;
+  if (waiting.behind > 0) line += ", " + std::to_string(waiting.behind) + " later collective(s) queued behind it";
+  const std::string peers = peers_report(waiting, answers != nullptr ? *answers : asked);
   if (!peers.empty()) line += "; " + peers;
-  return line + "; aborting the job";
+  options_.on_expire(line + "; aborting the job");
 }
 
 void Watchdog::loop() {
   const auto poll = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(poll_s_));
+  Clock::time_point next_probe{};
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(stop_mutex_);
       if (stop_cv_.wait_for(lock, poll, [this] { return stop_; })) return;
     }
-    if (const std::optional<Expired> expired = check(Clock::now())) {
-      if (options_.backstop_alarm) {
-        // Should MPI itself hang while we ask the peers or abort, SIGALRM ends the process.
-        alarm(static_cast<unsigned>(std::ceil(2 * poll_s_ + 0.5)) + 30);
-      }
-      options_.on_expire(report(*expired));
+    const Clock::time_point now = Clock::now();
+    const std::optional<Waiting> waiting = oldest(now);
+    if (waiting && waiting->waited_s >= options_.timeout_s) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g", options_.timeout_s);
+      expire(*waiting, "has not completed after " + format_seconds(waiting->waited_s) + " (comm.timeout_s=" + limit + ")",
+             nullptr);
       return;
+    }
+    // Note [Stop signal while waiting]: srun --kill-on-bad-exit and mpirun answer a dead rank
+    // with SIGTERM to the others, which only sets the stop flag (runtime/signals.h) -- useless
+    // to a rank blocked in a collective. So while a stop signal is pending and this rank has
+    // waited a while, ask the peers; when one does not answer, end the job now instead of
+    // after comm.timeout_s (or the launcher's SIGKILL).
+    if (waiting && channel_ && waiting->waited_s >= std::min(options_.timeout_s, kProbeAfterS) && now >= next_probe &&
+        runtime::stop_requested()) {
+      const Answers answers = ask_peers();
+      if (any_silent(answers)) {
+        expire(*waiting, "has waited " + format_seconds(waiting->waited_s) + " with stop signal " +
+                             std::to_string(runtime::pending_stop_signal()) + " pending",
+               &answers);
+        return;
+      }
+      next_probe = now + std::chrono::seconds(5);
     }
     if (channel_) channel_->answer_queries(status());
   }

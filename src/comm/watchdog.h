@@ -15,6 +15,9 @@
 // writes one line — the collective (op, label, step, dtype, size), how long it waited, which
 // ranks have not arrived and where they are, which ranks did not answer — and calls the expiry
 // handler, which aborts the job (GuardedCommunicator: the backend's abort, then MPI_Abort).
+// It also ends the job early when a stop signal is pending, this rank has waited in a
+// collective for a second and a peer does not answer (Note [Stop signal while waiting] in
+// watchdog.cc): how srun --kill-on-bad-exit reports a dead rank.
 #include <mpi.h>
 
 #include <chrono>
@@ -26,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "comm/collective.h"
 #include "comm/communicator.h"
@@ -70,16 +74,22 @@ class Watchdog {
     std::shared_ptr<Work> work;
     Clock::time_point seen{};  // when the watchdog first saw it unfinished
   };
-  struct Expired {
+  // The oldest collective this rank has not finished.
+  struct Waiting {
     CollectiveInfo info;
     double waited_s;
     size_t behind;  // unfinished collectives issued after it
   };
+  using Answers = std::vector<std::optional<PeerStatus>>;  // per rank; empty: did not answer
 
   void loop();
-  std::optional<Expired> check(Clock::time_point now);
-  std::string report(const Expired& expired);
-  std::string peers_report(const Expired& expired);
+  std::optional<Waiting> oldest(Clock::time_point now);
+  double answer_window_s() const { return 2 * poll_s_ + 0.5; }  // every peer polls at least once
+  Answers ask_peers();
+  bool any_silent(const Answers& answers) const;
+  std::string peers_report(const Waiting& waiting, const Answers& answers) const;
+  // Writes the report (asking the peers unless `answers` is given) and calls on_expire.
+  void expire(const Waiting& waiting, const std::string& why, const Answers* answers);
 
   Options options_;
   double poll_s_;
