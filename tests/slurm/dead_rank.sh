@@ -39,7 +39,7 @@ trial() {  # <name> <kill-on-bad-exit> <limit in ms>
 }
 
 trial kill_on_bad_exit 1 $((timeout_s * 1000))
-trial watchdog_only 0 $((timeout_s * 1000 + 5000))
+trial no_kill_on_bad_exit 0 $((timeout_s * 1000 + 5000))
 if grep -q "collective watchdog:" "$last_log"; then
   grep "collective watchdog:" "$last_log" | grep -q "no answer within .* from rank(s) 1 (dead" ||
     { cat "$last_log"; fail "the watchdog did not report rank 1 as silent"; }
