@@ -11,7 +11,10 @@ Every point is repeated (--repeats, interleaved so that drift hits all points al
 medians are reported; the first logged interval of every run is dropped as warm-up. With
 --bucket-mb the largest rank count is also run at each ddp.bucket_mb and the report
 recommends the fastest. The all-reduce busbw at the model's bucket sizes comes from
-`dptrain bench allreduce`. Inside a Slurm allocation ranks are started with
+`dptrain bench allreduce`. With --timeline-cost the same rank count also runs --repeats pairs of
+runs without and with log.timeline=true (alternating which goes first) and the report gives
+the median per-pair throughput ratio. The sweep and the timeline pairs use the largest rank
+count that is not oversubscribed. Inside a Slurm allocation ranks are started with
 `srun --mpi=pmix` (default ranks: 1, 2, 4, … up to SLURM_NTASKS), else with mpirun
 (default: 1, 2, … up to the cores). Plots are drawn with gnuplot (Debian: gnuplot-nox).
 """
@@ -82,6 +85,26 @@ def bucket_sizes(parameters, first_mb, bucket_mb):
     return sizes
 
 
+def timeline_pairs(args, ranks, tmp):
+    """Throughput without and with log.timeline=true, in pairs alternating which runs first."""
+    off, on, ratios, command = [], [], [], ""
+    for k in range(args.repeats):
+        order = ["off", "on"] if k % 2 == 0 else ["on", "off"]
+        got = {}
+        for key in order:
+            row, cmd = train_point(args, ranks, [f"--log.timeline={'true' if key == 'on' else 'false'}"], tmp,
+                                   f"t{key}_{k}")
+            got[key] = row["samples_per_s"]
+            if key == "on":
+                command = cmd
+        off.append(got["off"])
+        on.append(got["on"])
+        ratios.append(got["on"] / got["off"])
+        print(f"timeline pair {k + 1}/{args.repeats}: off {got['off']:.0f}, on {got['on']:.0f} samples/s",
+              file=sys.stderr)
+    return {"off": off, "on": on, "ratio": statistics.median(ratios), "command": command}
+
+
 def plot(out, rows):
     if shutil.which("gnuplot") is None:
         print("gnuplot not found: no plots (apt-get install gnuplot-nox)", file=sys.stderr)
@@ -134,7 +157,7 @@ def summarize(points, ranks, cores):
     return rows
 
 
-def write_report(args, rows, sweep, commands, busbw, cores):
+def write_report(args, rows, sweep, timeline, side, commands, busbw, cores):
     fields = ["ranks", "samples_per_s", "efficiency", "step_time_s"] + SPLIT + ["exposed_comm_share", "oversubscribed"]
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
@@ -163,11 +186,21 @@ def write_report(args, rows, sweep, commands, busbw, cores):
                 f.write(f"| {nbytes} | {bw:.3f} |\n")
         if sweep:
             best = max(sweep, key=lambda s: s[1]["samples_per_s"])
-            f.write(f"\nBucket-size sweep at {rows[-1]['ranks']} ranks:\n\n| ddp.bucket_mb | samples/s | exposed comm ms |\n"
-                    "|---:|---:|---:|\n")
+            f.write(f"\nBucket-size sweep at {side} ranks (ddp.first_bucket_mb = min(1, ddp.bucket_mb)):\n\n"
+                    "| ddp.bucket_mb | buckets | samples/s | exposed comm ms |\n|---:|---:|---:|---:|\n")
             for mb, r in sweep:
-                f.write(f"| {mb} | {r['samples_per_s']:.0f} | {ms(r['comm_exposed_s'])} |\n")
+                n = len(bucket_sizes(r["parameters"], min(1.0, mb), mb)) if r["parameters"] else "?"
+                f.write(f"| {mb} | {n} | {r['samples_per_s']:.0f} | {ms(r['comm_exposed_s'])} |\n")
             f.write(f"\nRecommendation: ddp.bucket_mb = {best[0]} (highest throughput).\n")
+        if timeline:
+            f.write(f"\nTimeline cost at {side} ranks ({args.repeats} pairs of runs without and with "
+                    "`--log.timeline=true`, alternating which goes first):\n\n"
+                    "| log.timeline | samples/s (median) | runs |\n|---|---:|---|\n")
+            for key in ("off", "on"):
+                runs = " ".join(f"{x:.0f}" for x in timeline[key])
+                f.write(f"| {key} | {statistics.median(timeline[key]):.0f} | {runs} |\n")
+            f.write(f"\nMedian per-pair throughput ratio on/off: {timeline['ratio']:.3f} "
+                    f"({(1 - timeline['ratio']) * 100:+.1f}% cost; target <= 2%).\n")
         f.write("\nPer-run commands:\n\n")
         for c in commands:
             f.write(f"- `{c}`\n")
@@ -183,7 +216,11 @@ def main():
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--bucket-mb", default="", help="also sweep ddp.bucket_mb at the largest rank count")
+    p.add_argument("--bucket-mb", default="",
+                   help="also sweep ddp.bucket_mb (comma-separated MiB; first_bucket_mb = min(1, value)) at the "
+                        "largest rank count that is not oversubscribed")
+    p.add_argument("--timeline-cost", action="store_true",
+                   help="also measure the throughput cost of log.timeline=true (paired runs)")
     p.add_argument("--launcher", choices=["auto", "mpirun", "srun"], default="auto")
     p.add_argument("--dptrain", default="build/dptrain")
     p.add_argument("--out", required=True)
@@ -194,7 +231,8 @@ def main():
     ranks = [int(r) for r in args.ranks.split(",")] if args.ranks else \
         [n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if n <= limit]
     os.makedirs(args.out, exist_ok=True)
-    points, commands, sweep = {n: [] for n in ranks}, [], []
+    points, commands, sweep, timeline = {n: [] for n in ranks}, [], [], None
+    side = max([n for n in ranks if n <= limit] or ranks[:1])  # the sweep's and timeline pairs' rank count
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeats):
             for n in ranks:
@@ -205,17 +243,20 @@ def main():
                 print(f"repeat {rep + 1}/{args.repeats}, {n} rank(s): {row['samples_per_s']:.0f} samples/s",
                       file=sys.stderr)
         for mb in [float(x) for x in args.bucket_mb.split(",") if x]:
-            reps = [train_point(args, ranks[-1], [f"--ddp.bucket_mb={mb}"], tmp, f"b{mb}_{k}")
-                    for k in range(args.repeats)]
+            overrides = [f"--ddp.bucket_mb={mb}", f"--ddp.first_bucket_mb={min(1.0, mb)}"]
+            reps = [train_point(args, side, overrides, tmp, f"b{mb}_{k}") for k in range(args.repeats)]
             sweep.append((mb, {k: statistics.median(r[0][k] for r in reps) for k in reps[0][0]}))
             commands.append(reps[0][1])
-    rows = summarize(points, ranks, cores)
+        if args.timeline_cost:
+            timeline = timeline_pairs(args, side, tmp)
+            commands.append(timeline["command"])
+    rows = summarize(points, ranks, limit)
     busbw = []
     if ranks[-1] > 1 and rows[0]["parameters"]:
         for nbytes in sorted(set(bucket_sizes(rows[0]["parameters"], 1, 25))):
             busbw.append((nbytes, busbw_at(args, ranks[-1], nbytes)))
     plot(args.out, rows)
-    write_report(args, rows, sweep, commands, busbw, cores)
+    write_report(args, rows, sweep, timeline, side, commands, busbw, cores)
     print(open(os.path.join(args.out, "report.md")).read())
 
 

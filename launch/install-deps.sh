@@ -20,6 +20,8 @@ packages=(
   gnuplot-nox
   # data for the quickstart
   dataset-fashion-mnist
+  # English text for the text models (docs/text.md): /usr/share/games/fortunes
+  fortunes
 )
 
 missing=()

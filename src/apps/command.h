@@ -39,5 +39,9 @@ Command train_command();
 Command eval_command();
 Command export_command();
 Command bench_checkpoint_command();
+Command prepare_text_command();
+Command vocab_command();
+Command tokenize_command();
+Command bench_tokenizer_command();
 
 }  // namespace dpt::apps

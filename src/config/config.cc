@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/hash.h"
 #include "config/schema.h"
 
 namespace dpt::config {
@@ -151,13 +152,6 @@ std::string Config::to_ini(const std::vector<std::string>& only) const {
   return out.str();
 }
 
-uint64_t Config::hash() const {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : to_ini()) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
+uint64_t Config::hash() const { return fnv1a64(to_ini()); }
 
 }  // namespace dpt::config

@@ -16,7 +16,8 @@ inline void prefetch_row(const uint8_t* row, int64_t bytes) {
 }
 
 at::ScalarType output_type(const FieldSpec& field) {
-  if (field.role == FieldRole::kImage || field.dtype == DType::kFloat32) return at::kFloat;
+  if (field.role == FieldRole::kImage) return at::kByte;
+  if (field.dtype == DType::kFloat32) return at::kFloat;
   return at::kLong;
 }
 
@@ -34,6 +35,8 @@ BatchBuilder::BatchBuilder(const Manifest& manifest, std::vector<std::string> sh
 Batch BatchBuilder::build(int64_t first, int64_t count, int64_t total, int64_t block_size,
                           const std::function<const BlockData&(int64_t)>& block_at) const {
   Batch batch;
+  batch.pixel_scale = scale_;
+  batch.pixel_shift = shift_;
   batch.first_position = first;
   batch.valid = std::max<int64_t>(0, std::min(count, total - first));
   std::vector<at::Tensor> outs;
@@ -71,20 +74,28 @@ Batch BatchBuilder::build(int64_t first, int64_t count, int64_t total, int64_t b
   return batch;
 }
 
+at::Tensor Batch::input_on(const at::Device& device) const {
+  if (input.scalar_type() != at::kByte) return input.to(device);
+  if (!device.is_cpu()) return input.to(device).to(at::kFloat).mul_(pixel_scale).add_(pixel_shift);
+  at::Tensor out = at::empty(input.sizes(), at::kFloat);
+  pixels_to_float(input.data_ptr<uint8_t>(), out.data_ptr<float>(), input.numel(), pixel_scale, pixel_shift);
+  return out;
+}
+
 void BatchBuilder::convert(size_t f, const BlockData& block, int64_t j, int64_t n, at::Tensor& out,
                            int64_t i) const {
   const FieldSpec& spec = manifest_.fields[f];
   const int64_t elements = spec.sample_elements();
   const uint8_t* const* src = block.rows[f].data() + j;
   if (spec.role == FieldRole::kImage) {
-    float* dst = out.data_ptr<float>() + i * elements;
+    uint8_t* dst = out.data_ptr<uint8_t>() + i * elements;
     // Rows are scattered over the block (that is the shuffle): fetch a few rows ahead so that
-    // the conversion does not wait on memory for the first bytes of every row.
+    // the copy does not wait on memory for the first bytes of every row.
     constexpr int64_t kAhead = 6;
     for (int64_t r = 0; r < std::min(n, kAhead); ++r) prefetch_row(src[r], elements);
     for (int64_t r = 0; r < n; ++r) {
       if (r + kAhead < n) prefetch_row(src[r + kAhead], elements);
-      pixels_to_float(src[r], dst + r * elements, elements, scale_, shift_);
+      std::memcpy(dst + r * elements, src[r], static_cast<size_t>(elements));
     }
   } else if (spec.dtype == DType::kFloat32) {
     float* dst = out.data_ptr<float>() + i * elements;

@@ -1,6 +1,10 @@
 #pragma once
 // A micro-batch as the loader hands it out, and the collation that builds one from loaded
-// blocks.
+// blocks. Note [Pixels stay bytes]: image fields leave the loader as the uint8 bytes of the
+// shards; input_on() normalizes them on the device that runs the model. The loader's work per
+// sample is then one copy of its bytes (a float32 batch would be 4x the bytes to write and, on
+// a GPU, 4x the bytes to send), and the conversion runs where it is cheapest: one vectorized
+// pass on the CPU, or on the GPU after a 4x smaller transfer.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -23,21 +27,30 @@ struct Batch {
   int64_t first_position = 0;    // epoch position of row 0
   int64_t valid = 0;             // real samples; rows [valid, size) are evaluation padding
 
-  // One tensor per manifest field, [b, per-sample shape...]: image fields float32
-  // ((x/255 - mean)/std), label and other integer fields int64, float32 fields float32.
+  // One tensor per manifest field, [b, per-sample shape...]: image fields uint8 as stored,
+  // label and other integer fields int64, float32 fields float32.
   std::map<std::string, at::Tensor> fields;
-  at::Tensor input;  // the first non-label field (the model input)
+  at::Tensor input;  // the first non-label field (the model input, as stored: see input_on)
   at::Tensor label;  // the label field; undefined when the dataset has none
   at::Tensor mask;   // float32 [b]: 1 for a real sample, 0 for padding
   std::vector<int64_t> sample_ids;  // global sample id of each row (manifest order), -1 = padding
 
+  // Image fields become (x/255 - pixel_mean)/pixel_std in input_on().
+  float pixel_scale = 1.0f / 255;  // 1/(255·pixel_std)
+  float pixel_shift = 0.0f;        // -pixel_mean/pixel_std
+
   int64_t size() const { return static_cast<int64_t>(sample_ids.size()); }
+
+  // The model input on `device`: an image field normalized to float32 there (Note [Pixels stay
+  // bytes]), any other field moved as it is.
+  at::Tensor input_on(const at::Device& device) const;
 };
 
 // Builds batches from loaded blocks. Thread-compatible: one builder per thread.
 class BatchBuilder {
  public:
-  // `shard_paths` name the shards in errors. Pixels become (x/255 - pixel_mean)/pixel_std.
+  // `shard_paths` name the shards in errors. Batches carry the pixel normalization
+  // (x/255 - pixel_mean)/pixel_std for Batch::input_on.
   BatchBuilder(const Manifest& manifest, std::vector<std::string> shard_paths, float pixel_mean, float pixel_std);
 
   // The batch of epoch positions [first, first + count); positions >= total are padding.

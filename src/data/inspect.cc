@@ -38,6 +38,14 @@ void describe_fields(std::ostream& out, const Manifest& m) {
     for (size_t i = 0; i < m.class_names.size(); ++i) out << (i ? ", " : " ") << i << "=" << m.class_names[i];
     out << "\n";
   }
+  if (m.text) {
+    const TextInfo& t = *m.text;
+    out << "text: max_len " << t.max_len << (t.packed ? ", packed" : ", one document per sample") << ", vocab "
+        << t.vocab_path << " (" << t.vocab_size << " tokens, " << t.vocab_hash << ", "
+        << (t.lower_case ? "lower-cased" : "cased") << (t.strip_accents ? ", accents stripped" : "") << ")\n";
+    out << "special ids: [PAD]=" << t.pad_id << " [UNK]=" << t.unk_id << " [CLS]=" << t.cls_id
+        << " [SEP]=" << t.sep_id << " [MASK]=" << t.mask_id << "\n";
+  }
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 
 #include "common/error.h"
 #include "common/timer.h"
-#include "data/collate.h"
 
 namespace dpt::data {
 
@@ -33,26 +32,7 @@ int64_t read_files_raw(const std::vector<std::string>& paths, size_t buffer_byte
   return total;
 }
 
-int64_t read_files_to_float(const std::vector<std::string>& paths, size_t buffer_bytes) {
-  std::vector<char> buffer(buffer_bytes);
-  std::vector<float> floats(buffer_bytes);
-  int64_t total = 0;
-  for (const std::string& path : paths) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    DPT_CHECK(fd >= 0, DataError, "cannot open '" << path << "': " << std::strerror(errno));
-    ssize_t got = 0;
-    while ((got = ::read(fd, buffer.data(), buffer.size())) > 0) {
-      pixels_to_float(reinterpret_cast<const uint8_t*>(buffer.data()), floats.data(), got, 1.0f / 255, 0.0f);
-      total += got;
-    }
-    const int err = errno;
-    ::close(fd);
-    DPT_CHECK(got == 0, DataError, "cannot read '" << path << "': " << std::strerror(err));
-  }
-  return total;
-}
-
-LoaderPass consume_epoch(Loader& loader) {
+LoaderPass consume_epoch(Loader& loader, const std::function<void(const Batch&)>& each) {
   LoaderPass pass;
   const LoaderStats before = loader.stats();
   Stopwatch watch;
@@ -61,6 +41,7 @@ LoaderPass consume_epoch(Loader& loader) {
     DPT_CHECK(batch.has_value(), DataError, "the loader ended inside an epoch");
     pass.epoch = batch->epoch;
     pass.samples += batch->valid;
+    if (each) each(*batch);
     if (batch->last_step && batch->last_micro_step) break;
   }
   pass.seconds = watch.seconds();

@@ -2,6 +2,7 @@
 // The measurements behind `dptrain bench loader`: the loader over one epoch, and a plain
 // read() of the same shard files for reference. No MPI here; the command synchronizes ranks.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,6 @@ std::vector<std::string> shard_paths(const std::string& dir);
 // the bytes read. Throws DataError when a file cannot be read.
 int64_t read_files_raw(const std::vector<std::string>& paths, size_t buffer_bytes);
 
-// The reference for the loader's float output: reads every file like read_files_raw() and
-// converts each byte to float32 into one reused buffer (pixels_to_float), sequentially, no
-// shuffle. The least work any loader that hands out float32 images can do. Returns the bytes.
-int64_t read_files_to_float(const std::vector<std::string>& paths, size_t buffer_bytes);
-
 struct LoaderPass {
   int64_t epoch = 0;
   double seconds = 0;         // from the call to the last micro-batch of the epoch
@@ -29,8 +25,8 @@ struct LoaderPass {
   LoaderStats stats;          // the loader's counters for this epoch
 };
 
-// Consumes `loader`'s micro-batches up to the last one of the current epoch. Throws
-// DataError when the loader ends first.
-LoaderPass consume_epoch(Loader& loader);
+// Consumes `loader`'s micro-batches up to the last one of the current epoch, calling `each`
+// (when given) on every one inside the timed part. Throws DataError when the loader ends first.
+LoaderPass consume_epoch(Loader& loader, const std::function<void(const Batch&)>& each = {});
 
 }  // namespace dpt::data

@@ -104,6 +104,56 @@ void check_field(const FieldSpec& field, const std::string& where) {
   }
 }
 
+Json text_to_json(const TextInfo& t) {
+  Json j = Json::object();
+  j.set("vocab_path", t.vocab_path);
+  j.set("vocab_hash", t.vocab_hash);
+  j.set("vocab_size", t.vocab_size);
+  j.set("lower_case", t.lower_case);
+  j.set("strip_accents", t.strip_accents);
+  j.set("max_len", t.max_len);
+  j.set("packed", t.packed);
+  j.set("pad_id", t.pad_id);
+  j.set("unk_id", t.unk_id);
+  j.set("cls_id", t.cls_id);
+  j.set("sep_id", t.sep_id);
+  j.set("mask_id", t.mask_id);
+  return j;
+}
+
+TextInfo text_from_json(const Json& json, const std::string& source) {
+  Fields f(json, "text", source);
+  TextInfo t;
+  t.vocab_path = f.get_string("vocab_path");
+  t.vocab_hash = f.get_string("vocab_hash");
+  t.vocab_size = f.get_int("vocab_size", 1);
+  t.lower_case = f.get("lower_case", Json::Kind::kBool).as_bool();
+  t.strip_accents = f.get("strip_accents", Json::Kind::kBool).as_bool();
+  t.max_len = f.get_int("max_len", 1);
+  t.packed = f.get("packed", Json::Kind::kBool).as_bool();
+  t.pad_id = f.get_int("pad_id", -1);
+  t.unk_id = f.get_int("unk_id", -1);
+  t.cls_id = f.get_int("cls_id", -1);
+  t.sep_id = f.get_int("sep_id", -1);
+  t.mask_id = f.get_int("mask_id", -1);
+  return t;
+}
+
+void check_text(const Manifest& m, const std::string& source) {
+  const TextInfo& t = *m.text;
+  for (const char* name : {"input_ids", "attention_mask"}) {
+    const FieldSpec* f = m.find_field(name);
+    DPT_CHECK(f != nullptr && f->shape == std::vector<int64_t>{t.max_len}, DataError,
+              source << ": a text split needs the field '" << name << "' of shape [" << t.max_len << "] (text.max_len)");
+  }
+  for (int64_t id : {t.pad_id, t.unk_id, t.cls_id, t.sep_id, t.mask_id}) {
+    DPT_CHECK(id >= -1 && id < t.vocab_size, DataError,
+              source << ": special-token id " << id << " lies outside the vocabulary of " << t.vocab_size << " tokens");
+  }
+  DPT_CHECK(t.pad_id >= 0 && t.cls_id >= 0 && t.sep_id >= 0, DataError,
+            source << ": text.pad_id, cls_id and sep_id must be set (>= 0)");
+}
+
 }  // namespace
 
 const char* field_role_name(FieldRole role) {
@@ -194,6 +244,7 @@ void check_manifest(const Manifest& m, const std::string& source) {
               source << ": " << m.class_names.size() << " class_names but the label field has "
                      << (label ? label->num_classes : 0) << " classes");
   }
+  if (m.text) check_text(m, source);
 }
 
 Json manifest_to_json(const Manifest& m) {
@@ -211,6 +262,7 @@ Json manifest_to_json(const Manifest& m) {
     for (const auto& n : m.class_names) names.push_back(n);
     j.set("class_names", names);
   }
+  if (m.text) j.set("text", text_to_json(*m.text));
   Json shards = Json::array();
   for (const auto& s : m.shards) {
     Json e = Json::object();
@@ -242,6 +294,7 @@ Manifest manifest_from_json(const Json& json, const std::string& source) {
       m.class_names.push_back(n.as_string());
     }
   }
+  if (top.has("text")) m.text = text_from_json(top.get("text", Json::Kind::kObject), source);
   const auto& shards = top.get("shards", Json::Kind::kArray).as_array();
   for (size_t i = 0; i < shards.size(); ++i) {
     Fields s(shards[i], "shards[" + std::to_string(i) + "]", source);

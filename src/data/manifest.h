@@ -8,6 +8,7 @@
 // sample), the shards in file order with their sample counts and byte sizes, and the total.
 // The sample order (data/sample_plan.h) is defined on the shards in the manifest's order.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,19 @@ struct ShardInfo {
   int64_t bytes = 0;  // file size, checked at open (a cheap truncation test)
 };
 
+// How a text split was tokenized (`dptrain prepare text`, docs/text.md), so that training and
+// `dptrain explain` can check they use the same vocabulary. Special-token ids are -1 where the
+// vocabulary lacks one.
+struct TextInfo {
+  std::string vocab_path;  // as given to prepare
+  std::string vocab_hash;  // "fnv1a64:<16 hex digits>" of the vocab file's bytes
+  int64_t vocab_size = 0;
+  bool lower_case = true, strip_accents = true;
+  int64_t max_len = 0;  // = the shape of input_ids / attention_mask
+  bool packed = false;  // Note [Packing] in text/text_dataset.h
+  int64_t pad_id = -1, unk_id = -1, cls_id = -1, sep_id = -1, mask_id = -1;
+};
+
 struct Manifest {
   int64_t format_version = kFormatVersion;
   std::string created_by;  // "dptrain 0.1.0 prepare idx"
@@ -54,6 +68,7 @@ struct Manifest {
   std::vector<ShardInfo> shards;
   int64_t total_samples = 0;
   std::vector<std::string> class_names;  // optional; when present, one per label class
+  std::optional<TextInfo> text;          // text splits only
 
   // The field named `name`, or nullptr.
   const FieldSpec* find_field(const std::string& name) const;

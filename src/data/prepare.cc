@@ -35,6 +35,7 @@ Manifest write_into(const SplitSource& source, const std::string& dir, const Spl
   m.source = source.source;
   m.fields = source.fields;
   m.class_names = source.class_names;
+  m.text = source.text;
   m.total_samples = source.samples;
   int64_t first = 0;
   const auto sizes = split_evenly(source.samples, choose_shards(source, options));

@@ -7,6 +7,7 @@
 // leaves nothing that looks like a dataset (a failed one removes its partial directory; a
 // killed one leaves "<out>.partial-<pid>", which no dptrain command reads).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ struct SplitSource {
   int64_t samples = 0;
   std::vector<std::string> class_names;
   std::string source;  // provenance text for the manifest
+  std::optional<TextInfo> text;  // text splits: how they were tokenized
 };
 
 // Sample counts of `shards` nearly equal shards (the first ones one larger when uneven).

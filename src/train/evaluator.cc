@@ -25,7 +25,7 @@ EvalResult evaluate(models::Model& model, const std::string& dir, const config::
   while (auto batch = loader.next()) {
     const at::Tensor mask = batch->mask.to(device);
     const at::Tensor labels = batch->label.to(device);
-    const at::Tensor logits = model.forward(batch->input.to(device));
+    const at::Tensor logits = model.forward(batch->input_on(device));
     const at::Tensor losses = torch::nn::functional::cross_entropy(
         logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
     loss_sum += (losses * mask).sum().item<double>();

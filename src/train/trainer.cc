@@ -294,7 +294,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       std::optional<data::Batch> batch = s.loader->next();
       DPT_CHECK(batch.has_value(), InternalError, "the loader ended before step " << step);
       epoch = batch->epoch;
-      MicroBatch micro{batch->input.to(s.device), batch->label.to(s.device)};
+      MicroBatch micro{batch->input_on(s.device), batch->label.to(s.device)};
       s.fault.at(step + 1, batch->micro_step == 0, micro.inputs);
       return micro;
     };

@@ -83,7 +83,7 @@ TEST_F(LoaderMpi, GatheredMicroBatchesFormTheGlobalSequence) {
       for (int64_t k = 0; k < b; ++k) {  // the data is the sample's, too
         const int64_t id = batch->sample_ids[static_cast<size_t>(k)];
         ASSERT_EQ(batch->label.data_ptr<int64_t>()[k], testing::synthetic_label(id, 10));
-        ASSERT_FLOAT_EQ(batch->input.data_ptr<float>()[k * 16 + 3], testing::synthetic_pixel(id, 3) / 255.0f);
+        ASSERT_EQ(batch->input.data_ptr<uint8_t>()[k * 16 + 3], testing::synthetic_pixel(id, 3));
       }
     }
     const std::vector<int64_t> all = allgather(mine);

@@ -8,15 +8,7 @@ labels=$src/t10k-labels-idx1-ubyte.gz
 [[ -f $images && -f $labels ]] || { echo "SKIP: $src missing (apt-get install dataset-fashion-mnist)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect() {  # expect <exit code> <pattern> <command...>: runs it, checks code and output
-  local code=$1 pattern=$2
-  shift 2
-  out=$("$@" 2>&1)
-  local rc=$?
-  [[ $rc -eq $code ]] || fail "exit $rc (wanted $code) from: $* -> $out"
-  grep -qE -- "$pattern" <<<"$out" || fail "no /$pattern/ in output of: $* -> $out"
-}
+source "$DPT_SOURCE_DIR/tests/support/cli_expect.sh"
 names="T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot"
 prepare=("$DPTRAIN" prepare idx --images "$images" --labels "$labels" --shards 3 --class-names "$names")
 

@@ -37,10 +37,14 @@ LoaderOptions options(const std::string& dir, int64_t global, int64_t micro, int
 // Checks every real row of `batch` against the synthetic definition of its sample id.
 void expect_rows_match_ids(const Batch& batch, const testing::Synthetic& d) {
   const int64_t pixels = d.height * d.width;
-  ASSERT_EQ(batch.input.scalar_type(), at::kFloat);
+  ASSERT_EQ(batch.input.scalar_type(), at::kByte);  // Note [Pixels stay bytes]
   ASSERT_EQ(batch.label.scalar_type(), at::kLong);
   ASSERT_EQ(batch.input.sizes(), (std::vector<int64_t>{batch.size(), d.height, d.width}));
-  const float* x = batch.input.data_ptr<float>();
+  const at::Tensor normalized = batch.input_on(at::kCPU);
+  ASSERT_EQ(normalized.scalar_type(), at::kFloat);
+  ASSERT_EQ(normalized.sizes(), batch.input.sizes());
+  const uint8_t* bytes = batch.input.data_ptr<uint8_t>();
+  const float* x = normalized.data_ptr<float>();
   const int64_t* y = batch.label.data_ptr<int64_t>();
   const float* mask = batch.mask.data_ptr<float>();
   for (int64_t i = 0; i < batch.size(); ++i) {
@@ -49,12 +53,13 @@ void expect_rows_match_ids(const Batch& batch, const testing::Synthetic& d) {
       EXPECT_EQ(id, -1);
       EXPECT_EQ(mask[i], 0.0f);
       EXPECT_EQ(y[i], 0);
-      EXPECT_EQ(x[i * pixels], 0.0f);
+      EXPECT_EQ(bytes[i * pixels], 0);
       continue;
     }
     EXPECT_EQ(mask[i], 1.0f);
     EXPECT_EQ(y[i], testing::synthetic_label(id, d.classes)) << "sample " << id;
     for (int64_t k = 0; k < pixels; ++k) {
+      ASSERT_EQ(bytes[i * pixels + k], testing::synthetic_pixel(id, k)) << "sample " << id << " pixel " << k;
       const float expected = (testing::synthetic_pixel(id, k) / 255.0f - kMean) / kStd;
       ASSERT_NEAR(x[i * pixels + k], expected, 1e-5f) << "sample " << id << " pixel " << k;
     }
@@ -314,7 +319,6 @@ TEST_F(LoaderTest, BenchHelpersReadWholeFilesAndWholeEpochs) {
   const std::vector<std::string> files = shard_paths(dir());
   ASSERT_EQ(files.size(), 3u);
   EXPECT_EQ(read_files_raw(files, 4096), m.total_bytes());
-  EXPECT_EQ(read_files_to_float(files, 4096), m.total_bytes());
   LoaderOptions o = options(dir(), 16, 4);
   o.max_epochs = 2;
   Loader loader(o);
