@@ -52,14 +52,15 @@ std::vector<double> max_over_ranks(std::vector<double> times) {
   return times;
 }
 
-// The methods for one size. CPU: raw MPI_Allreduce, ours blocking, ours async. GPU: ours
-// blocking and async, each followed by a device synchronization.
-std::vector<Method> methods_for(comm::Communicator& ours, MPI_Comm raw, const runtime::DeviceBinding& device,
-                                std::vector<at::Tensor>& buffers, int64_t n) {
+// The methods for one size. CPU: raw MPI_Allreduce, ours blocking, ours async, and (when `bare`
+// is given: ours has the watchdog or desync check) the backend's blocking form without them.
+// GPU: ours blocking and async, each followed by a device synchronization.
+std::vector<Method> methods_for(comm::Communicator& ours, comm::Communicator* bare, MPI_Comm raw,
+                                const runtime::DeviceBinding& device, std::vector<at::Tensor>& buffers, int64_t n) {
   at::TensorOptions options = at::TensorOptions().dtype(at::kFloat);
   if (device.cuda) options = options.device(at::kCUDA, static_cast<c10::DeviceIndex>(device.index));
   // One buffer per method, zeros so that repeated sums never overflow.
-  buffers = {at::zeros({n}, options), at::zeros({n}, options), at::zeros({n}, options)};
+  buffers = {at::zeros({n}, options), at::zeros({n}, options), at::zeros({n}, options), at::zeros({n}, options)};
   if (device.cuda) {
     return {{"dptrain blocking", [&ours, &buffers, device] {
                ours.allreduce(buffers[0], comm::ReduceOp::kSum);
@@ -70,12 +71,17 @@ std::vector<Method> methods_for(comm::Communicator& ours, MPI_Comm raw, const ru
                runtime::synchronize_device(device);
              }}};
   }
-  return {{"MPI_Allreduce", [&buffers, raw, n] {
-             DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffers[0].data_ptr(), static_cast<int>(n), MPI_FLOAT,
-                                         MPI_SUM, raw));
-           }},
-          {"dptrain blocking", [&ours, &buffers] { ours.allreduce(buffers[1], comm::ReduceOp::kSum); }},
-          {"dptrain async", [&ours, &buffers] { ours.allreduce_async(buffers[2], comm::ReduceOp::kSum)->wait(); }}};
+  std::vector<Method> methods = {
+      {"MPI_Allreduce", [&buffers, raw, n] {
+         DPT_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffers[0].data_ptr(), static_cast<int>(n), MPI_FLOAT, MPI_SUM,
+                                     raw));
+       }},
+      {"dptrain blocking", [&ours, &buffers] { ours.allreduce(buffers[1], comm::ReduceOp::kSum); }},
+      {"dptrain async", [&ours, &buffers] { ours.allreduce_async(buffers[2], comm::ReduceOp::kSum)->wait(); }}};
+  if (bare != nullptr) {
+    methods.push_back({"unguarded blocking", [bare, &buffers] { bare->allreduce(buffers[3], comm::ReduceOp::kSum); }});
+  }
+  return methods;
 }
 
 Row measure(const std::vector<Method>& methods, MPI_Comm raw, int64_t bytes, double seconds_per_size) {
@@ -169,7 +175,14 @@ int run(const config::ParsedCommand& parsed) {
   DPT_CHECK(min_bytes >= 4 && max_bytes >= min_bytes && factor >= 2, ConfigError,
             "bench allreduce: need 4 <= --min-bytes <= --max-bytes and --factor >= 2");
 
-  auto ours = comm::make_communicator(parsed.config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device);
+  const std::string& backend = parsed.config.get_string("comm.backend");
+  auto ours = comm::make_communicator(backend, MPI_COMM_WORLD, ctx.device, guard_options(parsed.config));
+  // The same backend without the watchdog and desync check: what they cost, paired in one run.
+  std::unique_ptr<comm::Communicator> bare;
+  if (dynamic_cast<comm::GuardedCommunicator*>(ours.get()) != nullptr) {
+    bare = comm::make_communicator(backend, MPI_COMM_WORLD, ctx.device, comm::GuardOptions{0, false});
+    if (dynamic_cast<comm::GuardedCommunicator*>(bare.get()) != nullptr) bare.reset();  // DPT_DEBUG_COLLECTIVES
+  }
   const bool on_gpu = ours->backend() != "mpi";
   DPT_CHECK(!on_gpu || ctx.device.cuda, ConfigError,
             "bench allreduce: backend " << ours->backend() << " needs this rank bound to a GPU");
@@ -179,7 +192,7 @@ int run(const config::ParsedCommand& parsed) {
   std::vector<std::string> names;
   for (int64_t bytes = min_bytes; bytes <= max_bytes; bytes *= factor) {
     std::vector<at::Tensor> buffers;
-    const std::vector<Method> methods = methods_for(*ours, raw, ctx.device, buffers, bytes / 4);
+    const std::vector<Method> methods = methods_for(*ours, bare.get(), raw, ctx.device, buffers, bytes / 4);
     names.clear();
     for (const auto& m : methods) names.push_back(m.name);
     rows.push_back(measure(methods, raw, bytes, opt["seconds"].as<double>()));

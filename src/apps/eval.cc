@@ -46,7 +46,8 @@ int run(const config::ParsedCommand& parsed) {
   const config::Config config = merged_config(loaded.config, parsed.config);
   const std::string& test_dir = config.get_string("data.test");
   DPT_CHECK(!test_dir.empty(), ConfigError, "no split to evaluate: the checkpoint's config has no data.test; pass --data.test");
-  auto comm = comm::make_communicator(config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device);
+  auto comm =
+      comm::make_communicator(config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device, guard_options(config));
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   loaded.model->to(device);

@@ -31,4 +31,11 @@ RankContext setup_rank(const config::Config& config) {
   return ctx;
 }
 
+comm::GuardOptions guard_options(const config::Config& config) {
+  comm::GuardOptions options;
+  options.timeout_s = config.get_double("comm.timeout_s");
+  options.check_collectives = config.get_bool("comm.check_collectives");
+  return options;
+}
+
 }  // namespace dpt::apps

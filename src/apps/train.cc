@@ -25,7 +25,8 @@ int run(const config::ParsedCommand& parsed) {
   const runtime::StopSignalHandler stop_signals(runtime::parse_stop_signals(config.get_string("run.stop_signals")));
   const RankContext ctx = setup_rank(config);
   DPT_LOG(kInfo) << "resolved configuration:\n" << config.to_ini({"data", "model", "train", "optim", "ddp"});
-  auto comm = comm::make_communicator(config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device);
+  auto comm =
+      comm::make_communicator(config.get_string("comm.backend"), MPI_COMM_WORLD, ctx.device, guard_options(config));
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   train::Trainer trainer(config, *comm, device);  // everything checked before the run dir exists

@@ -52,6 +52,10 @@ class Communicator {
   // before throwing on a fatal error. The communicator is unusable afterwards.
   virtual void abort() = 0;
 
+  // Tells the communicator which training step the following collectives belong to, for the
+  // watchdog's report and the desync check (comm/guarded_communicator.h). Default: ignored.
+  virtual void note_step(int64_t step) { (void)step; }
+
   // Blocking forms: same contract, return when done. Backends may run them without a
   // thread hand-off; the default issues the async form and waits.
   virtual void allreduce(at::Tensor& tensor, ReduceOp op) { allreduce_async(tensor, op)->wait(); }

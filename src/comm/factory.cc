@@ -1,6 +1,7 @@
 #include "comm/factory.h"
 
 #include "comm/mpi/mpi_communicator.h"
+#include "common/env.h"
 #include "common/error.h"
 #ifdef DPT_WITH_NCCL
 #include "comm/nccl/nccl_factory.h"
@@ -17,9 +18,11 @@ std::string resolve_backend(const std::string& backend, const runtime::DeviceBin
   return "mpi";
 }
 
-std::unique_ptr<Communicator> make_communicator(const std::string& backend, MPI_Comm world,
-                                                const runtime::DeviceBinding& device) {
-  const std::string chosen = resolve_backend(backend, device);
+namespace {
+
+std::unique_ptr<Communicator> make_backend(const std::string& chosen, MPI_Comm world,
+                                           const runtime::DeviceBinding& device) {
+  (void)device;  // only the NCCL backend binds to it
   if (chosen == "mpi") return std::make_unique<MpiCommunicator>(world);
   if (chosen == "nccl") {
 #ifdef DPT_WITH_NCCL
@@ -29,7 +32,17 @@ std::unique_ptr<Communicator> make_communicator(const std::string& backend, MPI_
                          "(configure with -DDPT_WITH_NCCL=ON and a CUDA toolkit + NCCL)");
 #endif
   }
-  DPT_THROW(ConfigError, "comm.backend='" << backend << "' is not a backend; use auto, mpi or nccl");
+  DPT_THROW(ConfigError, "comm.backend='" << chosen << "' is not a backend; use auto, mpi or nccl");
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_communicator(const std::string& backend, MPI_Comm world,
+                                                const runtime::DeviceBinding& device, GuardOptions guard) {
+  std::unique_ptr<Communicator> comm = make_backend(resolve_backend(backend, device), world, device);
+  guard.check_collectives = guard.check_collectives || env::get_string(env::kDebugCollectives, "0") == "1";
+  if (guard.timeout_s == 0 && !guard.check_collectives) return comm;
+  return std::make_unique<GuardedCommunicator>(std::move(comm), world, guard);
 }
 
 }  // namespace dpt::comm

@@ -15,6 +15,11 @@ const std::vector<Variable>& all() {
       {kDataNoMmap, "'1' makes the data loader read shards through H5Dread instead of mapping uncompressed ones"},
       {kCheckpointFault, "test only: <stage>:<action>[:<rank>[:<step>]] makes the checkpoint writer kill, pause or "
                          "throw at create|tensors|close|fsync|rename|latest"},
+      {kDebugCollectives, "'1' checks before every collective that all ranks issue the same one (as "
+                          "comm.check_collectives=true)"},
+      {kCommFault, "test only: kill:<rank>:<step> makes that rank SIGKILL itself at its first collective of a step"},
+      {kTrainFault, "test only: nan|inf|stall|kill:<rank>:<step> poisons that rank's input with NaN/Inf, stalls it "
+                    "or kills it inside a training step"},
   };
   return table;
 }
@@ -27,11 +32,27 @@ std::string get_string(const char* name, const std::string& fallback) {
 int64_t get_int(const char* name, int64_t fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
+  return parse_int(name, v);
+}
+
+int64_t parse_int(const char* name, const std::string& text) {
   char* end = nullptr;
-  const long long value = std::strtoll(v, &end, 10);
-  DPT_CHECK(end != v && *end == '\0', ConfigError,
-            "environment variable " << name << "='" << v << "' is not an integer");
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  DPT_CHECK(!text.empty() && *end == '\0', ConfigError,
+            "environment variable " << name << ": '" << text << "' is not an integer");
   return value;
+}
+
+std::vector<std::string> get_fields(const char* name, char sep) {
+  const std::string text = get_string(name, "");
+  std::vector<std::string> parts;
+  if (text.empty()) return parts;
+  size_t pos = 0;
+  for (size_t next; (next = text.find(sep, pos)) != std::string::npos; pos = next + 1) {
+    parts.push_back(text.substr(pos, next - pos));
+  }
+  parts.push_back(text.substr(pos));
+  return parts;
 }
 
 }  // namespace dpt::env

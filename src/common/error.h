@@ -32,6 +32,7 @@ DPT_DECLARE_ERROR(ConfigError);      // bad option, file, value or combination
 DPT_DECLARE_ERROR(CommError);        // MPI / NCCL / CUDA failure, launcher mismatch
 DPT_DECLARE_ERROR(DataError);        // dataset missing, malformed or inconsistent
 DPT_DECLARE_ERROR(CheckpointError);  // checkpoint unreadable, damaged or mismatched
+DPT_DECLARE_ERROR(TrainingError);    // training went wrong numerically (NaN/Inf loss or gradient)
 DPT_DECLARE_ERROR(InternalError);    // a broken invariant inside dptrain (a bug)
 #undef DPT_DECLARE_ERROR
 

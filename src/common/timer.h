@@ -1,6 +1,7 @@
 #pragma once
 // Monotonic wall-clock timing.
 #include <chrono>
+#include <cstdint>
 
 namespace dpt {
 
@@ -14,5 +15,12 @@ class Stopwatch {
   using Clock = std::chrono::steady_clock;
   Clock::time_point start_;
 };
+
+// Nanoseconds since the epoch, as `date +%s%N` prints them: fault-injection hooks print it so
+// that tests can measure the time from a rank's death to the end of the job.
+inline int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace dpt

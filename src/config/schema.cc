@@ -32,6 +32,12 @@ const std::vector<OptionSpec>& schema() {
       // comm
       {"comm.backend", T::kString, "auto",
        "all-reduce backend: auto (nccl on GPUs, else mpi), mpi or nccl", -1e300, "auto|mpi|nccl"},
+      {"comm.timeout_s", T::kDouble, "300",
+       "deadline of every collective: after it the rank reports what it waited for and which ranks had not "
+       "arrived, and aborts the job; 0 = no watchdog", 0},
+      {"comm.check_collectives", T::kBool, "false",
+       "before every collective, check that all ranks issue the same one (op, dtype, element count); a "
+       "mismatch names the ranks (also DPT_DEBUG_COLLECTIVES=1; costs one small all-gather per collective)"},
       // data
       {"data.train", T::kString, "", "training split directory (made by 'dptrain prepare')"},
       {"data.test", T::kString, "", "evaluation split directory (made by 'dptrain prepare')"},
@@ -74,6 +80,9 @@ const std::vector<OptionSpec>& schema() {
       {"train.precision", T::kString, "fp32",
        "forward-pass arithmetic: fp32, or bf16 = autocast (matrix products and convolutions in bfloat16; "
        "weights, gradients and optimizer state stay float32)", -1e300, "fp32|bf16"},
+      {"train.nonfinite", T::kString, "abort",
+       "a NaN/Inf loss (any rank) or gradient: abort (stop, naming the step and the first non-finite parameter "
+       "gradient) or skip (drop that optimizer step on every rank, count it in the metrics)", -1e300, "abort|skip"},
       // optim
       {"optim.name", T::kString, "sgd", "optimizer", -1e300, "sgd|adam|adamw"},
       {"optim.lr", T::kDouble, "0.1", "peak learning rate", 0},

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "comm/collective.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/timer.h"
@@ -11,7 +12,9 @@ namespace dpt::ddp {
 
 GradReducer::GradReducer(std::vector<std::string> names, std::vector<at::Tensor> params,
                          comm::Communicator& comm, ReducerOptions options)
-    : names_(std::move(names)), params_(std::move(params)), comm_(comm), shard_(options.shard) {
+    : names_(std::move(names)), params_(std::move(params)), comm_(comm), shard_(options.shard),
+      rank_flags_(options.rank_flags) {
+  DPT_CHECK(!(shard_ && rank_flags_), InternalError, "GradReducer: rank_flags and shard exclude each other");
   DPT_CHECK(names_.size() == params_.size(), InternalError, "GradReducer: names and params differ in count");
   buckets_ = assign_buckets(params_, options.first_bucket_bytes, options.bucket_bytes);
   slots_.resize(params_.size());
@@ -23,6 +26,7 @@ GradReducer::GradReducer(std::vector<std::string> names, std::vector<at::Tensor>
     }
     const at::Tensor& first = params_[buckets_[b].front()];
     const at::TensorOptions dtype = first.options().dtype(options.grad_dtype.value_or(first.scalar_type()));
+    if (rank_flags_ && b + 1 == buckets_.size()) offset += comm_.size();  // Note [Rank flags]
     Bucket bucket;
     if (shard_) {  // Note [Sharded reduction]: zero padding to a multiple of the world size
       const int64_t block = (offset + comm_.size() - 1) / comm_.size();
@@ -59,6 +63,11 @@ void GradReducer::prepare_backward(bool sync) {
     state_[b].pending = buckets_[b].size();
     state_[b].work.reset();
   }
+  if (rank_flags_) {
+    ++state_.back().pending;  // the flags are one more slice
+    flags().zero_();
+    flag_set_ = false;
+  }
   next_launch_ = 0;
   launched_in_backward_ = 0;
 }
@@ -83,9 +92,35 @@ void GradReducer::on_gradient(size_t index, const at::Tensor& grad) {
   }
 }
 
+at::Tensor GradReducer::flags() {
+  at::Tensor& last = state_.back().buffer;
+  return last.narrow(0, last.numel() - comm_.size(), comm_.size());
+}
+
+void GradReducer::set_rank_flag(const at::Tensor& flag) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  DPT_CHECK(rank_flags_ && sync_ && !flag_set_, InternalError,
+            "GradReducer::set_rank_flag: needs rank_flags, a sync step and at most one call per step");
+  flags().narrow(0, comm_.rank(), 1).copy_(flag.reshape({1}));
+  flag_set_ = true;
+  if (--state_.back().pending == 0) launch_ready();
+}
+
+std::vector<int> GradReducer::flagged_ranks() const {
+  DPT_CHECK(rank_flags_, InternalError, "GradReducer::flagged_ranks without rank_flags");
+  const at::Tensor& last = state_.back().buffer;
+  const at::Tensor set = last.narrow(0, last.numel() - comm_.size(), comm_.size()).ne(0).to(at::kCPU);
+  std::vector<int> out;
+  for (int r = 0; r < comm_.size(); ++r) {
+    if (set[r].item<bool>()) out.push_back(r);
+  }
+  return out;
+}
+
 void GradReducer::launch_ready() {
   while (next_launch_ < buckets_.size() && state_[next_launch_].pending == 0) {
     Bucket& bucket = state_[next_launch_];
+    const comm::CollectiveLabel label("gradient bucket", static_cast<int>(next_launch_));
     bucket.work = shard_ ? comm_.reduce_scatter_async(bucket.buffer, bucket.shard, comm::ReduceOp::kAvg)
                          : comm_.allreduce_async(bucket.buffer, comm::ReduceOp::kAvg);
     ++next_launch_;
@@ -110,6 +145,10 @@ double GradReducer::finalize() {
       }
       ready_[i] = true;
       --state_[slots_[i].bucket].pending;
+    }
+    if (rank_flags_ && !flag_set_) {
+      flag_set_ = true;  // left at zero
+      --state_.back().pending;
     }
     launch_ready();
     sync_ = false;

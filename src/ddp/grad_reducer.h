@@ -23,6 +23,14 @@
 // rank r receives the average of block r (elements [r·S, (r+1)·S), S = padded size / W) in
 // grad_shard(bucket), and .grad is left as it was (this rank's local gradient). Launch order,
 // overlap and accumulation are as above; ddp/sharded_optimizer.h updates the blocks.
+//
+// Note [Rank flags]
+// With ReducerOptions::rank_flags the last bucket carries size() extra elements after its
+// gradients: in each sync step rank r writes its flag (set_rank_flag, e.g. "my loss is not
+// finite") into element r and zeros elsewhere, so after the all-reduce every rank knows every
+// rank's flag -- without a collective of its own. The trainer uses it for train.nonfinite.
+// Not with shard: a reduce-scatter hands each rank only its block (the sharded step exchanges
+// its flags in its own small all-reduce instead).
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -39,6 +47,7 @@ struct ReducerOptions {
   int64_t bucket_bytes = int64_t{25} << 20;
   c10::optional<at::ScalarType> grad_dtype;  // reduce in this dtype; none = the parameter's
   bool shard = false;                         // Note [Sharded reduction]
+  bool rank_flags = false;                    // Note [Rank flags]; not with shard
 };
 
 class GradReducer {
@@ -56,6 +65,13 @@ class GradReducer {
   // After the sync micro-step's backward: see Note [Overlap]. Returns the seconds spent waiting
   // for communication (the part not hidden behind backward).
   double finalize();
+  // Between prepare_backward(true) and finalize(), before the backward that would complete the
+  // last bucket: this rank's flag for the step (a one-element tensor, 0 = not set; any device,
+  // read without a host sync). Needs rank_flags; unset flags count as 0.
+  void set_rank_flag(const at::Tensor& flag);
+  bool has_rank_flags() const { return rank_flags_; }
+  // After finalize(): the ranks whose flag was non-zero in this step (one host sync).
+  std::vector<int> flagged_ranks() const;
 
   // Where parameter `index` lies: its bucket and its first element in the bucket's buffer.
   size_t bucket_of(size_t index) const { return slots_[index].bucket; }
@@ -85,6 +101,8 @@ class GradReducer {
   at::Tensor slice(size_t index);
   // Launches consecutive ready buckets from next_launch_. Caller holds mutex_.
   void launch_ready();
+  // The last bucket's tail of size() flag elements (Note [Rank flags]).
+  at::Tensor flags();
 
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
@@ -96,6 +114,8 @@ class GradReducer {
   std::vector<unsigned> hooks_;
   std::vector<bool> ready_;  // per parameter, this step
   std::vector<bool> warned_unused_;
+  bool rank_flags_ = false;
+  bool flag_set_ = false;  // this step
 
   std::mutex mutex_;  // hooks may run on autograd's device threads
   bool sync_ = false;

@@ -46,23 +46,23 @@ void ShardedOptimizer::reload_parameters() {
   }
 }
 
-double ShardedOptimizer::step(double clip_norm) {
-  std::vector<at::Tensor> grads;
+double ShardedOptimizer::grad_norm() {
+  std::vector<at::Tensor> squares;
   for (size_t b = 0; b < masters_.size(); ++b) {
     const at::Tensor& shard = reducer_.grad_shard(b);
     masters_[b].mutable_grad() = shard.scalar_type() == masters_[b].scalar_type() ? shard : shard.to(masters_[b].scalar_type());
-    grads.push_back(masters_[b].grad());
+    squares.push_back(masters_[b].grad().to(at::kDouble).pow(2).sum());
   }
-  double norm = 0;
-  if (clip_norm > 0) {
-    // Note [ZeRO-1] step 2: one all-reduce of this rank's sum of squares.
-    std::vector<at::Tensor> squares;
-    for (const auto& g : grads) squares.push_back(g.to(at::kDouble).pow(2).sum());
-    at::Tensor total = at::stack(squares).sum().reshape({1}).contiguous();
-    comm_.allreduce(total, comm::ReduceOp::kSum);
-    norm = std::sqrt(total.item<double>());
-    optim::clip_to_norm(grads, norm, clip_norm);
-  }
+  // Note [ZeRO-1] step 2: one all-reduce of this rank's sum of squares.
+  at::Tensor total = at::stack(squares).sum().reshape({1}).contiguous();
+  comm_.allreduce(total, comm::ReduceOp::kSum);
+  return std::sqrt(total.item<double>());
+}
+
+void ShardedOptimizer::step(double norm, double clip_norm) {
+  std::vector<at::Tensor> grads;
+  for (auto& master : masters_) grads.push_back(master.grad());
+  optim::clip_to_norm(grads, norm, clip_norm);
   optimizer_->step();
   std::vector<std::shared_ptr<comm::Work>> gathers;
   for (size_t b = 0; b < masters_.size(); ++b) gathers.push_back(comm_.allgather_async(masters_[b], flat_[b]));
@@ -73,7 +73,6 @@ double ShardedOptimizer::step(double clip_norm) {
       params_[i].view({-1}).copy_(flat_[b].narrow(0, reducer_.offset_of(i), params_[i].numel()));
     }
   }
-  return norm;
 }
 
 void ShardedOptimizer::zero_grad() {

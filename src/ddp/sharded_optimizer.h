@@ -53,10 +53,12 @@ class ShardedOptimizer {
   // The optimizer over this rank's blocks (e.g. to set the learning rate).
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
 
-  // Collective, after reducer.finalize(): clips to clip_norm (when > 0) and updates the
-  // parameters (Note [ZeRO-1]). Returns the global gradient norm before clipping, or 0 when
-  // clip_norm is 0 (not computed then).
-  double step(double clip_norm);
+  // Collective, after reducer.finalize(): hands this rank's averaged gradient blocks to the
+  // master blocks and returns the global L2 norm of the gradients (one 8-byte all-reduce).
+  double grad_norm();
+  // Collective, after grad_norm(): clips to clip_norm (when > 0) given the global `norm` and
+  // updates the parameters (Note [ZeRO-1]), ending with their all-gather.
+  void step(double norm, double clip_norm);
   // Zeroes the parameters' local gradients.
   void zero_grad();
   // Copies the parameters' current values into the master blocks: after loading parameters.

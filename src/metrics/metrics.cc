@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <fstream>
 
+#include "comm/collective.h"
 #include "common/error.h"
 
 namespace dpt::metrics {
 
 std::vector<double> reduce(const std::vector<double>& values, comm::Communicator& comm, comm::ReduceOp op) {
   at::Tensor t = at::tensor(values, at::kDouble);
+  const comm::CollectiveLabel label("metrics");
   comm.allreduce(t, op);
   const double* data = t.data_ptr<double>();
   return {data, data + values.size()};

@@ -56,20 +56,14 @@ double LrSchedule::at(int64_t step) const {
   return floor_ + (peak_ - floor_) * 0.5 * (1.0 + std::cos(M_PI * progress));  // cosine
 }
 
-double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm) {
+double grad_norm(const std::vector<at::Tensor>& parameters) {
   // One host sync for the whole model: per-tensor norms are stacked on the device first.
   std::vector<at::Tensor> norms;
   for (const auto& p : parameters) {
     if (p.grad().defined()) norms.push_back(p.grad().detach().to(at::kDouble).norm());
   }
   if (norms.empty()) return 0.0;
-  const double norm = at::stack(norms).norm().item<double>();
-  std::vector<at::Tensor> grads;
-  for (const auto& p : parameters) {
-    if (p.grad().defined()) grads.push_back(p.grad());
-  }
-  clip_to_norm(grads, norm, max_norm);
-  return norm;
+  return at::stack(norms).norm().item<double>();
 }
 
 void clip_to_norm(const std::vector<at::Tensor>& grads, double norm, double max_norm) {

@@ -31,12 +31,10 @@ class LrSchedule {
   std::string kind_;
 };
 
-// Scales the gradients of `parameters` so that their global L2 norm is at most `max_norm`
-// (when max_norm > 0). Returns the norm before clipping (computed in float64).
-double clip_grad_norm(const std::vector<at::Tensor>& parameters, double max_norm);
-
-// The scaling step of clip_grad_norm: multiplies `grads` by max_norm / (norm + 1e-6) when
-// 0 < max_norm < norm. For callers that compute the global norm themselves (sharded state).
+// The global L2 norm of the gradients of `parameters` (computed in float64; one host sync).
+double grad_norm(const std::vector<at::Tensor>& parameters);
+// Clipping: multiplies `grads` by max_norm / (norm + 1e-6) when 0 < max_norm < norm, `norm`
+// being their global L2 norm (grad_norm, or the sharded optimizer's reduced norm).
 void clip_to_norm(const std::vector<at::Tensor>& grads, double norm, double max_norm);
 
 }  // namespace dpt::optim

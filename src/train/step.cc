@@ -1,5 +1,9 @@
 #include "train/step.h"
 
+#include <ATen/ATen.h>
+
+#include <cmath>
+
 #include "common/timer.h"
 #include "common/trace.h"
 #include "metrics/metrics.h"
@@ -7,6 +11,30 @@
 #include "optim/optimizer.h"
 
 namespace dpt::train {
+namespace {
+
+int first_nonfinite_gradient(const std::vector<at::Tensor>& parameters) {
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const at::Tensor& grad = parameters[i].grad();
+    if (grad.defined() && !at::isfinite(grad).all().item<bool>()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The ranks whose `flag` is set, by one all-reduce of a flag per rank (Note [Non-finite steps],
+// sharded case).
+std::vector<int> flagged_by_allreduce(bool flag, comm::Communicator& comm) {
+  std::vector<double> flags(static_cast<size_t>(comm.size()), 0.0);
+  flags[static_cast<size_t>(comm.rank())] = flag ? 1.0 : 0.0;
+  flags = metrics::reduce(flags, comm, comm::ReduceOp::kSum);
+  std::vector<int> out;
+  for (int r = 0; r < comm.size(); ++r) {
+    if (flags[static_cast<size_t>(r)] != 0) out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
 
 // Note [Loss normalization]
 // The step's gradient must be that of (sum of every item's loss) / N, with N the items of the
@@ -34,17 +62,25 @@ StepStats train_step(const StepSetup& setup, const std::function<MicroBatch()>& 
                                   ? metrics::reduce({items}, *setup.comm, comm::ReduceOp::kSum)[0]
                                   : items * world;
   const double scale = global_items > 0 ? world / global_items : 0.0;
+  const bool flags = setup.reducer != nullptr && setup.reducer->has_rank_flags();
 
   Stopwatch compute;
   double loss_sum = 0;
+  at::Tensor loss_total;  // this rank's micro-batch losses, summed on the device
   for (size_t m = 0; m < batches.size(); ++m) {
-    if (setup.reducer != nullptr) setup.reducer->prepare_backward(/*sync=*/m + 1 == batches.size());
+    const bool last = m + 1 == batches.size();
+    if (setup.reducer != nullptr) setup.reducer->prepare_backward(/*sync=*/last);
     at::Tensor loss;
     {
       DPT_TRACE_SPAN("forward", trace::kMainTrack);
       // train.precision (Note [Mixed precision]): the forward pass and the loss under autocast.
       models::AutocastGuard autocast(batches[m].inputs.device().type(), setup.model.autocast_dtype());
       loss = setup.task.forward(setup.model, batches[m]).loss_sum;
+    }
+    loss_total = m == 0 ? loss.detach() : loss_total + loss.detach();
+    if (flags && last) {
+      // Before the backward that completes the last bucket (Note [Non-finite steps]).
+      setup.reducer->set_rank_flag(at::isfinite(loss_total).logical_not().to(at::kFloat));
     }
     {
       DPT_TRACE_SPAN("backward", trace::kMainTrack);
@@ -57,22 +93,41 @@ StepStats train_step(const StepSetup& setup, const std::function<MicroBatch()>& 
     DPT_TRACE_SPAN("gradient wait", trace::kMainTrack);
     stats.comm_exposed_s = setup.reducer->finalize();
   }
+  stats.loss = loss_sum * scale;
 
   Stopwatch update;
   {
     DPT_TRACE_SPAN("optimizer", trace::kMainTrack);
+    if (flags) {
+      stats.nonfinite_loss_ranks = setup.reducer->flagged_ranks();
+    } else if (setup.sharded != nullptr && setup.comm != nullptr) {
+      stats.nonfinite_loss_ranks = flagged_by_allreduce(!std::isfinite(loss_sum), *setup.comm);
+    } else if (!std::isfinite(loss_sum)) {
+      stats.nonfinite_loss_ranks = {setup.comm != nullptr ? setup.comm->rank() : 0};
+    }
     if (setup.sharded != nullptr) {
-      stats.grad_norm = setup.sharded->step(setup.clip_norm);  // includes the parameters' all-gather
+      stats.grad_norm = setup.sharded->grad_norm();
+      stats.nonfinite = !stats.nonfinite_loss_ranks.empty() || !std::isfinite(stats.grad_norm);
+      if (!stats.nonfinite) setup.sharded->step(stats.grad_norm, setup.clip_norm);  // all-gathers too
       setup.sharded->zero_grad();
     } else {
-      if (setup.before_update) setup.before_update();
-      if (setup.clip_norm > 0) stats.grad_norm = optim::clip_grad_norm(setup.parameters, setup.clip_norm);
-      setup.optimizer->step();
+      stats.grad_norm = optim::grad_norm(setup.parameters);
+      stats.nonfinite = !stats.nonfinite_loss_ranks.empty() || !std::isfinite(stats.grad_norm);
+      if (stats.nonfinite) {
+        stats.first_nonfinite_grad = first_nonfinite_gradient(setup.parameters);
+      } else {
+        if (setup.before_update) setup.before_update();
+        std::vector<at::Tensor> grads;
+        for (const auto& p : setup.parameters) {
+          if (p.grad().defined()) grads.push_back(p.grad());
+        }
+        optim::clip_to_norm(grads, stats.grad_norm, setup.clip_norm);
+        setup.optimizer->step();
+      }
       setup.optimizer->zero_grad();
     }
   }
   stats.optimizer_s = update.seconds();
-  stats.loss = loss_sum * scale;
   return stats;
 }
 

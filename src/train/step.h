@@ -20,8 +20,12 @@ namespace dpt::train {
 struct StepStats {
   double loss = 0;             // this rank's loss sum × world size / global items: the mean over
                                // ranks of this is the step's mean loss per item (sample or token)
-  double grad_norm = 0;        // global L2 norm before clipping; 0 when clip_norm is 0 (not
-                               // computed then: it would cost a host sync per step on a GPU)
+  double grad_norm = 0;        // global L2 norm of the averaged gradients, before clipping
+  // Note [Non-finite steps]: the loss of some rank, or the averaged gradient, was NaN/Inf. The
+  // optimizer step was not taken (gradients zeroed); the decision is the same on every rank.
+  bool nonfinite = false;
+  std::vector<int> nonfinite_loss_ranks;  // ranks whose loss was NaN/Inf
+  int first_nonfinite_grad = -1;          // index into `parameters` (unsharded), or -1
   double data_wait_s = 0;      // inside next_batch()
   double forward_backward_s = 0;
   double comm_exposed_s = 0;   // waiting for gradient all-reduce after backward
@@ -47,6 +51,15 @@ struct StepSetup {
 // Runs one optimizer step over `accumulation` micro-batches drawn from `next_batch`. The
 // gradient is that of the mean loss per item (sample or masked token) over the whole global
 // batch (Note [Loss normalization] in step.cc). Every rank must call it in lockstep.
+//
+// Note [Non-finite steps]
+// A NaN/Inf loss on any rank is seen by every rank: each rank's "my loss is not finite" flag
+// rides along the last gradient bucket (Note [Rank flags]; sharded: one small all-reduce of
+// the flags, since a reduce-scatter hands each rank only its block; without a reducer the
+// local loss decides). A non-finite gradient needs no flag: averaging spreads it to every
+// rank's copy, and the global gradient norm (computed every step, before clipping) is then
+// NaN/Inf everywhere. Either way the step skips the optimizer update and reports it in
+// StepStats; the caller decides to stop or go on.
 StepStats train_step(const StepSetup& setup, const std::function<MicroBatch()>& next_batch);
 
 }  // namespace dpt::train

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include "optim/optimizer.h"
 #include "optim/prune.h"
 #include "optim/state.h"
+#include "train/fault.h"
 #include "train/init_from.h"
 #include "train/step.h"
 #include "train/task.h"
@@ -65,6 +67,8 @@ struct Trainer::State {
                    << ")";
     return static_cast<int64_t>(most);
   }
+  bool skip_nonfinite = false;  // train.nonfinite = skip
+  TrainFault fault;             // DPT_TRAIN_FAULT (tests)
 };
 
 namespace {
@@ -139,6 +143,26 @@ std::map<std::string, std::string> ini_values(const std::string& ini, const std:
   return out;
 }
 
+// What a non-finite step (Note [Non-finite steps]) looked like, in words.
+std::string describe_nonfinite(const StepStats& stats, const std::vector<std::string>& names) {
+  std::ostringstream out;
+  if (!stats.nonfinite_loss_ranks.empty()) {
+    out << "the loss of rank(s)";
+    for (size_t i = 0; i < stats.nonfinite_loss_ranks.size(); ++i) out << (i ? ", " : " ") << stats.nonfinite_loss_ranks[i];
+    out << " is NaN/Inf; ";
+  }
+  out << "the global gradient norm is ";
+  if (std::isfinite(stats.grad_norm)) {
+    out << stats.grad_norm;
+  } else {
+    out << (std::isnan(stats.grad_norm) ? "NaN" : "Inf");
+  }
+  if (stats.first_nonfinite_grad >= 0) {
+    out << "; first parameter with a non-finite gradient: " << names[static_cast<size_t>(stats.first_nonfinite_grad)];
+  }
+  return out.str();
+}
+
 // Keeps the lines of metrics.jsonl up to step `step`: a run that crashed after its last
 // checkpoint logged steps that the resumed run will log again.
 void truncate_metrics(const std::string& path, int64_t step) {
@@ -208,6 +232,9 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   reducer_options.bucket_bytes = static_cast<int64_t>(config.get_double("ddp.bucket_mb") * (1 << 20));
   reducer_options.grad_dtype = grad_dtype(config.get_string("ddp.grad_dtype"));
   reducer_options.shard = config.get_bool("ddp.shard_optimizer");
+  reducer_options.rank_flags = !reducer_options.shard;  // Note [Non-finite steps]
+  s.skip_nonfinite = config.get_string("train.nonfinite") == "skip";
+  s.fault = TrainFault::from_env(comm.rank());
   s.reducer = std::make_unique<ddp::GradReducer>(s.names, s.params, comm, reducer_options);
   if (reducer_options.shard) {
     s.sharded = std::make_unique<ddp::ShardedOptimizer>(
@@ -342,7 +369,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   Stopwatch interval;
   StepStats sum;
   double step_time_sum = 0;
-  int64_t in_interval = 0, epoch = 0;
+  int64_t in_interval = 0, finite_in_interval = 0, epoch = 0;
   if (s.start_step >= s.total_steps) {
     DPT_LOG(kWarn) << "the checkpoint is at step " << s.start_step << ", the run has " << s.total_steps
                    << " steps: nothing left to train";
@@ -350,11 +377,14 @@ TrainSummary Trainer::run(const std::string& run_dir) {
   for (int64_t step = s.start_step; step < s.total_steps; ++step) {
     const double lr = s.schedule->at(step);
     optim::set_learning_rate(s.stepper(), lr);
+    s.comm.note_step(step + 1);  // names the step in the watchdog's and desync check's reports
     auto next_batch = [&] {
       std::optional<data::Batch> batch = s.loader->next();
       DPT_CHECK(batch.has_value(), InternalError, "the loader ended before step " << step);
       epoch = batch->epoch;
-      return s.task->prepare(*batch, s.device);
+      MicroBatch micro = s.task->prepare(*batch, s.device);
+      s.fault.at(step + 1, batch->micro_step == 0, micro.inputs);
+      return micro;
     };
     Stopwatch step_watch;
     const StepStats stats = train_step(step_setup, next_batch);
@@ -364,7 +394,18 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     }
     step_time_sum += step_watch.seconds();
     if (step == s.start_step) since_first.reset();
-    sum.loss += stats.loss;
+    if (stats.nonfinite) {
+      DPT_CHECK(s.skip_nonfinite, TrainingError,
+                "non-finite values in step " << step + 1 << ": " << describe_nonfinite(stats, s.names)
+                    << ". The step was not applied. Lower optim.lr, set train.clip_norm, check the data, or set "
+                       "train.nonfinite=skip to drop such steps");
+      ++summary.skipped_steps;
+      progress.note("step " + std::to_string(step + 1) + " skipped on every rank (train.nonfinite=skip): " +
+                    describe_nonfinite(stats, s.names));
+    } else {
+      sum.loss += stats.loss;
+      ++finite_in_interval;
+    }
     sum.data_wait_s += stats.data_wait_s;
     sum.forward_backward_s += stats.forward_backward_s;
     sum.comm_exposed_s += stats.comm_exposed_s;
@@ -376,15 +417,19 @@ TrainSummary Trainer::run(const std::string& run_dir) {
     if ((step + 1) % log_every == 0 || last || stop) {
       const double n = static_cast<double>(in_interval);
       // Mean over the interval, then over ranks (the loss is the mean over the global batches).
-      const auto mean = metrics::reduce({sum.loss / n, sum.data_wait_s / n, sum.forward_backward_s / n,
+      const double finite = static_cast<double>(std::max<int64_t>(finite_in_interval, 1));
+      const auto mean = metrics::reduce({sum.loss / finite, sum.data_wait_s / n, sum.forward_backward_s / n,
                                          sum.comm_exposed_s / n, sum.optimizer_s / n, step_time_sum / n},
                                         s.comm, comm::ReduceOp::kAvg);
       const double samples_per_s = static_cast<double>(global_batch) * n / interval.seconds();
       if (s.jsonl) {
-        s.jsonl->write(object({{"step", step + 1}, {"epoch", epoch}, {"loss", mean[0]}, {"lr", lr},
-                               {"samples_per_s", samples_per_s}, {"step_time_s", mean[5]},
-                               {"data_wait_s", mean[1]}, {"forward_backward_s", mean[2]},
-                               {"comm_exposed_s", mean[3]}, {"optimizer_s", mean[4]}}));
+        data::Json line = object({{"step", step + 1}, {"epoch", epoch}, {"loss", mean[0]}, {"lr", lr},
+                                  {"samples_per_s", samples_per_s}, {"step_time_s", mean[5]},
+                                  {"data_wait_s", mean[1]}, {"forward_backward_s", mean[2]},
+                                  {"comm_exposed_s", mean[3]}, {"optimizer_s", mean[4]},
+                                  {"skipped_steps", summary.skipped_steps}});
+        if (finite_in_interval == 0) line.set("loss", data::Json());  // every step skipped: no loss
+        s.jsonl->write(line);
       }
       char status[160];
       std::snprintf(status, sizeof status, "epoch %lld loss %.4f lr %.3g %.0f samples/s",
@@ -393,6 +438,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
       sum = StepStats{};
       step_time_sum = 0;
       in_interval = 0;
+      finite_in_interval = 0;
       interval.reset();
     }
     if (eval_every > 0 && (step + 1) % eval_every == 0 && !last && !test_dir.empty()) {
@@ -427,7 +473,8 @@ TrainSummary Trainer::run(const std::string& run_dir) {
                              {"checkpoints", summary.checkpoints},
                              {"checkpoint_stall_s", summary.checkpoint_stall_s},
                              {"optimizer_state_bytes", summary.optimizer_state_bytes},
-                             {"optimizer_sharded", s.sharded != nullptr}});
+                             {"optimizer_sharded", s.sharded != nullptr},
+                             {"skipped_steps", summary.skipped_steps}});
     if (s.pruner) out.set("sparsity", sparsity_json(*s.pruner));
     if (summary.evaluated) {
       out.set("eval_loss", summary.final_eval.loss);

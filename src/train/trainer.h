@@ -29,6 +29,7 @@ struct TrainSummary {
   int64_t checkpoints = 0;          // checkpoints written by this run
   double checkpoint_stall_s = 0;    // time the step loop spent in them (async: host copies)
   int64_t optimizer_state_bytes = 0;  // on the rank holding the most, at the end
+  int64_t skipped_steps = 0;        // non-finite steps dropped (train.nonfinite=skip) by this run
 };
 
 // The checkpoint a run resumed from.

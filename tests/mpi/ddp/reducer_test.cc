@@ -144,6 +144,38 @@ TEST(Reducer, Bf16ReductionStaysCloseToFp32) {
   }
 }
 
+// Note [Rank flags]: every rank learns which ranks raised their flag, over two steps, and the
+// gradients are averaged as without flags.
+TEST(Reducer, RankFlagsRideAlongTheLastBucket) {
+  comm::MpiCommunicator comm(MPI_COMM_WORLD);
+  OddModel a, b;
+  auto pa = params_of(a), pb = params_of(b);
+  GradReducer plain(pa.names, pa.params, comm, {});
+  ReducerOptions options;
+  options.rank_flags = true;
+  GradReducer flagged(pb.names, pb.params, comm, options);
+  ASSERT_TRUE(flagged.has_rank_flags());
+  const int last = comm.size() - 1;
+  for (int step = 0; step < 2; ++step) {
+    for (auto [model, reducer] : {std::make_pair(&a, &plain), std::make_pair(&b, &flagged)}) {
+      reducer->prepare_backward(true);
+      const at::Tensor loss = model->forward(at::full({2, 6}, comm.rank() + 1.0f));
+      // Step 0: the last rank raises its flag; step 1: nobody does (set only by rank 0, to 0).
+      if (reducer == &flagged && (step == 0 ? comm.rank() == last : comm.rank() == 0)) {
+        reducer->set_rank_flag(at::full({1}, step == 0 ? 1.0f : 0.0f));
+      }
+      loss.backward();
+      reducer->finalize();
+    }
+    EXPECT_EQ(flagged.flagged_ranks(), step == 0 ? std::vector<int>{last} : std::vector<int>{}) << "step " << step;
+    for (size_t i = 0; i < pa.params.size(); ++i) {
+      EXPECT_TRUE(at::allclose(pb.params[i].grad(), pa.params[i].grad(), 1e-6, 1e-7)) << pa.names[i];
+      pa.params[i].mutable_grad().reset();
+      pb.params[i].mutable_grad().reset();
+    }
+  }
+}
+
 TEST(ReplicaSync, BroadcastMakesEveryRankHoldRankZerosValues) {
   comm::MpiCommunicator comm(MPI_COMM_WORLD);
   at::Tensor w = at::full({3, 4}, static_cast<float>(comm.rank() + 5));

@@ -26,9 +26,10 @@ steps = [l for l in lines if "loss" in l]
 evals = [l for l in lines if "eval_accuracy" in l]
 assert [l["step"] for l in steps] == [10, 20, 30, 40, 50, 60], steps
 keys = {"step", "epoch", "loss", "lr", "samples_per_s", "step_time_s", "data_wait_s",
-        "forward_backward_s", "comm_exposed_s", "optimizer_s"}
+        "forward_backward_s", "comm_exposed_s", "optimizer_s", "skipped_steps"}
 for l in steps:
     assert set(l) == keys, l
+    assert l["skipped_steps"] == 0, l
     assert l["samples_per_s"] > 0 and l["step_time_s"] > 0
     parts = l["data_wait_s"] + l["forward_backward_s"] + l["comm_exposed_s"] + l["optimizer_s"]
     assert parts <= l["step_time_s"] * 1.05, l

@@ -19,6 +19,19 @@ TEST(Env, IntegerParsingAndFallback) {
   ::unsetenv("DPT_TEST_VAR");
 }
 
+TEST(Env, FieldsSplitAtTheSeparator) {
+  ::unsetenv("DPT_TEST_VAR");
+  EXPECT_TRUE(env::get_fields("DPT_TEST_VAR", ':').empty());
+  ::setenv("DPT_TEST_VAR", "kill:1:13", 1);
+  EXPECT_EQ(env::get_fields("DPT_TEST_VAR", ':'), (std::vector<std::string>{"kill", "1", "13"}));
+  ::setenv("DPT_TEST_VAR", "a::b", 1);
+  EXPECT_EQ(env::get_fields("DPT_TEST_VAR", ':'), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(env::parse_int("DPT_TEST_VAR", "-7"), -7);
+  EXPECT_THROW(env::parse_int("DPT_TEST_VAR", ""), ConfigError);
+  EXPECT_THROW(env::parse_int("DPT_TEST_VAR", "x1"), ConfigError);
+  ::unsetenv("DPT_TEST_VAR");
+}
+
 TEST(Env, TableNamesEveryVariableOnce) {
   std::set<std::string> names;
   for (const auto& v : env::all()) {
