@@ -5,6 +5,7 @@
 #  skip: the run completes; step 7's optimizer step is dropped on every rank (the model and
 #    optimizer state after step 7 equal those after step 6, bit for bit), and metrics.jsonl and
 #    summary.json count one skipped step.
+#  skip with ddp.shard_optimizer=true (ZeRO-1): the same decision on every rank.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 log=$work/abort.log
@@ -49,4 +50,16 @@ assert all(np.isfinite(v).all() for v in s8.values() if v.dtype.kind == "f")
 print(f"skip: {len(s6)} model/optimizer datasets equal after steps 6 and 7, changed by step 8")
 PY
 fi
+# ZeRO-1: the loss flags travel in their own all-reduce and the sharded norm decides.
+log=$work/sharded.log
+DPT_TRAIN_FAULT=nan:1:7 run_ok "$log" mpiexec -n 2 "$DPTRAIN" train "${common[@]}" --run.name=sharded \
+  --train.nonfinite=skip --ddp.shard_optimizer=true
+grep -q "step 7 skipped on every rank (train.nonfinite=skip): the loss of rank(s) 1 is NaN/Inf" "$log" ||
+  { cat "$log"; fail "sharded: no skip note"; }
+/usr/bin/python3 -c "
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s['skipped_steps'] == 1 and s['optimizer_sharded'] and s['completed'] and s['steps'] == 30, s
+" "$work/runs/sharded/summary.json" || fail "sharded: summary"
+echo "sharded skip: ok"
 echo "non-finite values: ok"
