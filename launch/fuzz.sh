@@ -4,7 +4,12 @@
 # earlier runs on this machine found (build-fuzz/corpus/<target>/). Committed crash regressions
 # (tests/fuzz/regressions/<target>/) are replayed first.
 #
-#   launch/fuzz.sh [--seconds N] [target...]      # targets: config idx manifest (default: all)
+#   launch/fuzz.sh [--seconds N] [--runs N] [--seed S] [target...]
+#                                    # targets: config idx manifest (default: all)
+# --seconds bounds each target's time (default 60); --runs bounds its executions as well;
+# --seed fixes libFuzzer's random seed (default: a new one each run). With --runs and --seed
+# and no corpus from earlier runs, a run is reproducible: CI (launch/test.sh) fuzzes that way,
+# so a red CI is never luck; a longer run with fresh seeds is how new bugs are found.
 #
 # A crash, sanitizer report, timeout (> 10 s on one input) or out-of-memory (> 2 GiB) fails the
 # script; libFuzzer saves the input as build-fuzz/crashes/<target>/<kind>-<sha1>. To turn it into
@@ -13,12 +18,14 @@
 # Prints one markdown row per target: | target | seconds | executions | exec/s | crashes |.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-seconds=60
+seconds=60 runs=-1 seed=0
 targets=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --runs) runs=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -45,7 +52,7 @@ for t in "${targets[@]}"; do
   fi
   rc=0
   touch "$build/crashes/$t/.started"
-  "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$fuzzer" -max_total_time="$seconds" -runs="$runs" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$t/" "$build/corpus/$t" "$DPT_ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")

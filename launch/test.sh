@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds dptrain with its tests (build-test/), runs the whole CTest
-# suite with output on failure, then the sanitizer job (build-asan/, build-tsan/) and 60 s of
-# fuzzing per target (build-fuzz/). Extra arguments go to ctest (e.g. -L mpi, -R config) and
+# suite with output on failure, then the sanitizer job (build-asan/, build-tsan/) and 50,000
+# fuzzing executions per target with a fixed seed (build-fuzz/; reproducible). Extra arguments go to ctest (e.g. -L mpi, -R config) and
 # run only that CTest subset.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -14,5 +14,5 @@ ctest --output-on-failure --timeout 900 "$@"
 # (docs/reliability.md); each can be run alone: launch/sanitizers.sh, launch/fuzz.sh.
 if [[ $# -eq 0 ]]; then
   "$DPT_ROOT/launch/sanitizers.sh"
-  "$DPT_ROOT/launch/fuzz.sh" --seconds 60
+  "$DPT_ROOT/launch/fuzz.sh" --seconds 600 --runs 50000 --seed 1  # reproducible: see its header
 fi

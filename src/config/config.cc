@@ -37,9 +37,26 @@ bool parse_double(const std::string& text, double* out) {
   return true;
 }
 
+// Why `value` cannot be written to an INI file and read back unchanged (the resolved config is
+// stored as config.ini in every run and checkpoint), or nullptr. The INI reader trims blanks
+// around a value, ends a line at a control character, cuts it at any '#', and strips a ';'
+// comment that starts the value or follows a blank (found by fuzz_config).
+const char* ini_unsafe(const std::string& value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c == 0x7f) return "contains a control character (newline, tab, ...)";
+    if (c == '#') return "contains '#', which starts an INI comment";
+    if (c == ';' && (i == 0 || value[i - 1] == ' ')) return "has a ';' at its start or after a blank, which starts an INI comment";
+  }
+  if (!value.empty() && (value.front() == ' ' || value.back() == ' ')) return "starts or ends with a blank";
+  return nullptr;
+}
+
 // Throws ConfigError when `value` is not valid for `spec`.
 void validate(const OptionSpec& spec, const std::string& value, const std::string& origin) {
   const std::string where = "option " + spec.name + " = '" + value + "' (" + origin + ")";
+  const char* unsafe = ini_unsafe(value);
+  DPT_CHECK(unsafe == nullptr, ConfigError, where << ": " << unsafe << "; remove it (the value must survive config.ini)");
   double numeric = 0;
   switch (spec.type) {
     case Type::kInt: {

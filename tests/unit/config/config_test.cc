@@ -62,6 +62,23 @@ TEST(Config, IniPrintRoundTripsAndHashTellsConfigsApart) {
   EXPECT_EQ(ini.find("[comm]"), std::string::npos) << ini;
 }
 
+// Every accepted value must survive config.ini: the INI reader trims blanks, stops at control
+// characters and cuts comments, so such values are refused up front (found by fuzz_config).
+TEST(Config, RefusesValuesThatConfigIniCannotCarry) {
+  Config c;
+  for (const char* bad : {" 3", "3 ", "a #b", "a#b", ";x", "x ;y", "a\rb", "a\tb", "a\nb"}) {
+    try {
+      c.set("run.name", bad, "command line");
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("config.ini"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(c.set("run.threads", " 3"), ConfigError);  // strtoll alone would take it
+  EXPECT_THROW(c.set("optim.lr", "0.1 "), ConfigError);
+  for (const char* good : {"my-run", "a;b", "a=b", "with space", "x/y.z", ""}) EXPECT_NO_THROW(c.set("run.name", good)) << good;
+}
+
 TEST(Config, TypedGetterOnWrongTypeIsAnInternalError) {
   Config c;
   EXPECT_THROW(c.get_int("comm.backend"), InternalError);
