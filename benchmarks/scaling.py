@@ -11,7 +11,7 @@ Every point is repeated (--repeats, interleaved so that drift hits all points al
 medians are reported; the first logged interval of every run is dropped as warm-up. With
 --bucket-mb the largest rank count is also run at each ddp.bucket_mb and the report
 recommends the fastest. The all-reduce busbw at the model's bucket sizes comes from
-`dptrain bench allreduce`. With --timeline-cost the same rank count also runs --repeats pairs of
+`dptrain bench allreduce`. With --timeline-cost [PAIRS] the same rank count also runs PAIRS (default --repeats) pairs of
 runs without and with log.timeline=true (alternating which goes first) and the report gives
 the median per-pair throughput ratio. The sweep and the timeline pairs use the largest rank
 count that is not oversubscribed. Inside a Slurm allocation ranks are started with
@@ -88,7 +88,8 @@ def bucket_sizes(parameters, first_mb, bucket_mb):
 def timeline_pairs(args, ranks, tmp):
     """Throughput without and with log.timeline=true, in pairs alternating which runs first."""
     off, on, ratios, command = [], [], [], ""
-    for k in range(args.repeats):
+    pairs = args.timeline_cost or args.repeats
+    for k in range(pairs):
         order = ["off", "on"] if k % 2 == 0 else ["on", "off"]
         got = {}
         for key in order:
@@ -100,7 +101,7 @@ def timeline_pairs(args, ranks, tmp):
         off.append(got["off"])
         on.append(got["on"])
         ratios.append(got["on"] / got["off"])
-        print(f"timeline pair {k + 1}/{args.repeats}: off {got['off']:.0f}, on {got['on']:.0f} samples/s",
+        print(f"timeline pair {k + 1}/{pairs}: off {got['off']:.0f}, on {got['on']:.0f} samples/s",
               file=sys.stderr)
     return {"off": off, "on": on, "ratio": statistics.median(ratios), "command": command}
 
@@ -193,7 +194,7 @@ def write_report(args, rows, sweep, timeline, side, commands, busbw, cores):
                 f.write(f"| {mb} | {n} | {r['samples_per_s']:.0f} | {ms(r['comm_exposed_s'])} |\n")
             f.write(f"\nRecommendation: ddp.bucket_mb = {best[0]} (highest throughput).\n")
         if timeline:
-            f.write(f"\nTimeline cost at {side} ranks ({args.repeats} pairs of runs without and with "
+            f.write(f"\nTimeline cost at {side} ranks ({len(timeline['on'])} pairs of runs without and with "
                     "`--log.timeline=true`, alternating which goes first):\n\n"
                     "| log.timeline | samples/s (median) | runs |\n|---|---:|---|\n")
             for key in ("off", "on"):
@@ -219,8 +220,9 @@ def main():
     p.add_argument("--bucket-mb", default="",
                    help="also sweep ddp.bucket_mb (comma-separated MiB; first_bucket_mb = min(1, value)) at the "
                         "largest rank count that is not oversubscribed")
-    p.add_argument("--timeline-cost", action="store_true",
-                   help="also measure the throughput cost of log.timeline=true (paired runs)")
+    p.add_argument("--timeline-cost", nargs="?", type=int, const=0, default=None, metavar="PAIRS",
+                   help="also measure the throughput cost of log.timeline=true: PAIRS pairs of runs "
+                        "(default: --repeats)")
     p.add_argument("--launcher", choices=["auto", "mpirun", "srun"], default="auto")
     p.add_argument("--dptrain", default="build/dptrain")
     p.add_argument("--out", required=True)
@@ -247,7 +249,7 @@ def main():
             reps = [train_point(args, side, overrides, tmp, f"b{mb}_{k}") for k in range(args.repeats)]
             sweep.append((mb, {k: statistics.median(r[0][k] for r in reps) for k in reps[0][0]}))
             commands.append(reps[0][1])
-        if args.timeline_cost:
+        if args.timeline_cost is not None:
             timeline = timeline_pairs(args, side, tmp)
             commands.append(timeline["command"])
     rows = summarize(points, ranks, limit)

@@ -33,8 +33,9 @@ int64_t now_us();
 class Span {
  public:
   Span(const char* name, int track) : sink_(current()), name_(name), track_(track), begin_(sink_ ? now_us() : 0) {}
-  Span(std::string name, int track) : sink_(current()), dynamic_(std::move(name)), track_(track),
-                                      begin_(sink_ ? now_us() : 0) {}
+  // A name built at run time (a bucket's label): copied only while tracing.
+  Span(const std::string& name, int track) : sink_(current()), dynamic_(sink_ ? name : std::string()), track_(track),
+                                             begin_(sink_ ? now_us() : 0) {}
   ~Span() {
     if (sink_) sink_->span(track_, name_ ? std::string(name_) : std::move(dynamic_), begin_, now_us());
   }
