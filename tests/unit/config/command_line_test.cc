@@ -57,6 +57,17 @@ TEST(CommandLine, EmptyValueAfterEqualsSign) {
   EXPECT_EQ(parsed.config.get_string("run.dir"), "");
 }
 
+// What config.ini stores must read back as the same configuration (resume reads it).
+TEST(CommandLine, ResolvedConfigRoundTripsThroughIni) {
+  for (const char* value : {"", "a;b", "a=b", "with space", "[x]", "x\xc3\xa9"}) {
+    auto parsed = parse_command(bench_like(), {std::string("--run.name=") + value, "--run.threads=2"});
+    const std::string ini = write_ini(parsed.config.to_ini());
+    auto again = parse_command(bench_like(), {"--config", ini});
+    EXPECT_EQ(again.config.to_ini(), parsed.config.to_ini()) << "run.name = '" << value << "'";
+    std::remove(ini.c_str());
+  }
+}
+
 TEST(CommandLine, UnknownKeyOnCommandLineSuggestsNearest) {
   const std::string what = error_of(bench_like(), {"--comm.bakend=mpi"});
   EXPECT_NE(what.find("unknown option 'comm.bakend'"), std::string::npos) << what;
