@@ -60,6 +60,9 @@ const std::vector<OptionSpec>& schema() {
       {"model.vocab_size", T::kInt, "0", "bert: vocabulary size; 0 = the one the dataset's manifest records", 0},
       {"model.norm", T::kString, "post", "bert: LayerNorm after each sub-layer (post, as BERT) or before (pre)",
        -1e300, "post|pre"},
+      {"model.pooling", T::kString, "cls",
+       "bert classifier: what the pooler reads, the [CLS] position (cls, as BERT) or the mean over real tokens (mean)",
+       -1e300, "cls|mean"},
       {"model.dropout", T::kDouble, "0.1", "bert: dropout of hidden states and attention probabilities", 0},
       // train
       {"train.global_batch", T::kInt, "256",

@@ -54,9 +54,24 @@ at::Tensor Bert::encode_words(const at::Tensor& words, const at::Tensor& attenti
   return final_norm_ ? final_norm_->forward(h) : h;
 }
 
-at::Tensor Bert::classify(const at::Tensor& hidden) {
+// Note [Pooling]
+// BERT's classifier reads the [CLS] position, which BERT's next-sentence objective trains.
+// Masked-LM pre-training alone (ours) never asks anything of [CLS]: its hidden state carries
+// little of the sequence until fine-tuning teaches attention to route it there. The mean over
+// the real tokens (model.pooling = mean) reads what masked LM did train, every token's
+// contextual vector, so a pre-trained encoder is useful from the first fine-tuning step
+// (benchmarks/results/text-pipeline.md compares the two). Padding rows (all-zero masks, from
+// evaluation padding) divide by 1, not 0.
+at::Tensor Bert::classify(const at::Tensor& hidden, const at::Tensor& attention_mask) {
   DPT_CHECK(classifier_, ConfigError, "this bert model has the masked-LM head, not a classifier (train.task=mlm)");
-  const at::Tensor pooled = at::tanh(pooler_->forward(hidden.select(1, 0)));
+  at::Tensor summary;
+  if (config_.mean_pooling) {
+    const at::Tensor weight = attention_mask.ne(0).to(hidden.scalar_type()).unsqueeze(-1);  // [B, L, 1]
+    summary = (hidden * weight).sum(1) / weight.sum(1).clamp_min(1);
+  } else {
+    summary = hidden.select(1, 0);
+  }
+  const at::Tensor pooled = at::tanh(pooler_->forward(summary));
   return classifier_->forward(at::dropout(pooled, config_.sizes.dropout, is_training()));
 }
 
@@ -68,7 +83,8 @@ at::Tensor Bert::predict_tokens(const at::Tensor& hidden) {
 }
 
 at::Tensor Bert::forward(const at::Tensor& ids) {
-  return classify(encode(ids, ids.ne(config_.pad_id)));
+  const at::Tensor mask = ids.ne(config_.pad_id);
+  return classify(encode(ids, mask), mask);
 }
 
 }  // namespace dpt::models

@@ -4,7 +4,8 @@
 //   ids [B, L] → word + position + segment embeddings → LayerNorm → N encoder layers
 //   (multi-head self-attention with a padding mask, GELU feed-forward; post-LN, or pre-LN with
 //   a final LayerNorm) → hidden states [B, L, H] → one head:
-//     classifier  [CLS] hidden → pooler (dense + tanh) → dropout → Linear → [B, classes]
+//     classifier  [CLS] hidden (or the mean over real tokens) → pooler (dense + tanh) → dropout
+//                 → Linear → [B, classes]
 //     masked LM   dense → GELU → LayerNorm → × word_embeddingsᵀ + bias → [.., vocab]
 //                 (the decoder weight IS the word-embedding matrix: tied, not copied)
 //
@@ -29,6 +30,7 @@ struct BertConfig {
   BertHead head = BertHead::kClassifier;
   int64_t num_classes = 0;  // classifier head
   int64_t pad_id = 0;       // forward() masks the positions holding this id
+  bool mean_pooling = false;  // classifier: pool the mean over real tokens instead of [CLS]
 };
 
 class Bert : public Model {
@@ -47,8 +49,10 @@ class Bert : public Model {
   at::Tensor encode(const at::Tensor& ids, const at::Tensor& attention_mask) {
     return encode_words(embed_words(ids), attention_mask);
   }
-  // Classifier head on hidden states [B, L, H] (reads position 0, [CLS]) → [B, classes].
-  at::Tensor classify(const at::Tensor& hidden);
+  // Classifier head on hidden states [B, L, H] and their attention mask [B, L] → [B, classes].
+  // It pools position 0 ([CLS]) or, with mean_pooling, the mean over the real tokens (Note
+  // [Pooling] in bert.cc).
+  at::Tensor classify(const at::Tensor& hidden, const at::Tensor& attention_mask);
   // Masked-LM head on hidden states [..., H] → [..., vocab]. Pass only the positions that
   // need predictions: the vocabulary projection dominates the cost.
   at::Tensor predict_tokens(const at::Tensor& hidden);

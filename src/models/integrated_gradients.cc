@@ -27,14 +27,14 @@ Attributions integrated_gradients(Bert& model, const at::Tensor& ids, const at::
     at::NoGradGuard no_grad;
     x = model.embed_words(ids)[0];  // [L, H]
     baseline = model.embed_words(at::full_like(ids, model.config().pad_id))[0];
-    const at::Tensor logits = model.classify(model.encode_words(x.unsqueeze(0), attention_mask))[0];
+    const at::Tensor logits = model.classify(model.encode_words(x.unsqueeze(0), attention_mask), attention_mask)[0];
     out.probabilities = to_vector(at::softmax(logits.to(at::kDouble), 0));
     out.target = target >= 0 ? target : logits.argmax().item<int64_t>();
     DPT_CHECK(out.target < logits.size(0), ConfigError,
               "class " << out.target << " does not exist; the model has " << logits.size(0));
     out.logit = logits[out.target].item<double>();
     out.baseline_logit =
-        model.classify(model.encode_words(baseline.unsqueeze(0), attention_mask))[0][out.target].item<double>();
+        model.classify(model.encode_words(baseline.unsqueeze(0), attention_mask), attention_mask)[0][out.target].item<double>();
   }
   const at::Tensor delta = x - baseline;
   at::Tensor gradient_sum = at::zeros_like(x);
@@ -42,7 +42,8 @@ Attributions integrated_gradients(Bert& model, const at::Tensor& ids, const at::
     const int64_t n = std::min(kChunk, steps + 1 - first);
     const at::Tensor alphas = at::arange(first, first + n, x.options()).div(static_cast<double>(steps));
     at::Tensor points = (baseline + alphas.view({n, 1, 1}) * delta).detach().requires_grad_(true);
-    const at::Tensor logits = model.classify(model.encode_words(points, attention_mask.expand({n, -1})));
+    const at::Tensor masks = attention_mask.expand({n, -1});
+    const at::Tensor logits = model.classify(model.encode_words(points, masks), masks);
     // Trapezoidal weights: 1/2 at both ends of [0, 1].
     at::Tensor weights = at::ones({n}, x.options());
     if (first == 0) weights[0] = 0.5;

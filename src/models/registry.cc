@@ -47,6 +47,7 @@ std::shared_ptr<Model> build_bert(const config::Config& config, const InputSpec&
   bert.head = config.get_string("train.task") == "mlm" ? BertHead::kMaskedLm : BertHead::kClassifier;
   bert.num_classes = input.num_classes;
   bert.pad_id = input.pad_id;
+  bert.mean_pooling = config.get_string("model.pooling") == "mean";
   return std::make_shared<Bert>(bert);
 }
 

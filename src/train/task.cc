@@ -37,7 +37,7 @@ class ClassifyTask : public Task {
   Outcome forward(models::Model& model, const MicroBatch& batch) const override {
     auto* bert = dynamic_cast<models::Bert*>(&model);
     const at::Tensor logits = bert != nullptr && batch.attention_mask.defined()
-                                  ? bert->classify(bert->encode(batch.inputs, batch.attention_mask))
+                                  ? bert->classify(bert->encode(batch.inputs, batch.attention_mask), batch.attention_mask)
                                   : model.forward(batch.inputs);
     at::Tensor losses = F::cross_entropy(logits, batch.labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
     at::Tensor right = logits.argmax(1).eq(batch.labels).to(at::kFloat);

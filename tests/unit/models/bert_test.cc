@@ -27,9 +27,12 @@ config::Config bert_config(const std::string& task, const std::string& norm = "p
   return cfg;
 }
 
-std::shared_ptr<Bert> make_bert(const std::string& task, const std::string& norm = "post") {
+std::shared_ptr<Bert> make_bert(const std::string& task, const std::string& norm = "post",
+                                const std::string& pooling = "cls") {
   InputSpec input{{8}, task == "mlm" ? 0 : kClasses, kVocab, 0};
-  auto model = std::dynamic_pointer_cast<Bert>(make_model(bert_config(task, norm), input));
+  config::Config cfg = bert_config(task, norm);
+  cfg.set("model.pooling", pooling);
+  auto model = std::dynamic_pointer_cast<Bert>(make_model(cfg, input));
   EXPECT_TRUE(model != nullptr);
   model->eval();  // no dropout
   return model;
@@ -94,8 +97,9 @@ TEST(Bert, Shapes) {
 }
 
 TEST(Bert, PaddingChangesNothing) {
-  for (const char* norm : {"post", "pre"}) {
-    auto model = make_bert("classify", norm);
+  for (const char* variant : {"post/cls", "pre/cls", "post/mean"}) {
+    const std::string norm = std::string(variant).substr(0, std::string(variant).find('/'));
+    auto model = make_bert("classify", norm, std::string(variant).substr(norm.size() + 1));
     at::NoGradGuard no_grad;
     const auto [short_ids, short_mask] = sequence(6, 0);
     const auto [long_ids, long_mask] = sequence(16, 0);
@@ -103,18 +107,18 @@ TEST(Bert, PaddingChangesNothing) {
     const at::Tensor a = model->encode(short_ids, short_mask).narrow(1, 0, 5);
     const at::Tensor b = model->encode(long_ids, long_mask).narrow(1, 0, 5);
     const at::Tensor c = model->encode(junk_ids, junk_mask).narrow(1, 0, 5);
-    EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << norm;
-    EXPECT_LT((a - c).abs().max().item<double>(), 1e-5) << norm;
-    const at::Tensor logits_short = model->classify(model->encode(short_ids, short_mask));
-    const at::Tensor logits_junk = model->classify(model->encode(junk_ids, junk_mask));
-    EXPECT_LT((logits_short - logits_junk).abs().max().item<double>(), 1e-5) << norm;
+    EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << variant;
+    EXPECT_LT((a - c).abs().max().item<double>(), 1e-5) << variant;
+    const at::Tensor logits_short = model->classify(model->encode(short_ids, short_mask), short_mask);
+    const at::Tensor logits_junk = model->classify(model->encode(junk_ids, junk_mask), junk_mask);
+    EXPECT_LT((logits_short - logits_junk).abs().max().item<double>(), 1e-5) << variant;
     // forward() masks [PAD] positions by their id.
-    EXPECT_LT((model->forward(long_ids) - logits_short).abs().max().item<double>(), 1e-5) << norm;
+    EXPECT_LT((model->forward(long_ids) - logits_short).abs().max().item<double>(), 1e-5) << variant;
     // The control: the same junk marked as real tokens does change the result.
     const at::Tensor unmasked = model->encode(junk_ids, at::ones({1, 16}, at::kLong)).narrow(1, 0, 5);
-    EXPECT_GT((a - unmasked).abs().max().item<double>(), 1e-3) << norm;
+    EXPECT_GT((a - unmasked).abs().max().item<double>(), 1e-3) << variant;
     // A row of padding only (evaluation pads batches so) gives finite values, not NaN.
-    EXPECT_TRUE(model->forward(at::zeros({1, 8}, at::kLong)).isfinite().all().item<bool>()) << norm;
+    EXPECT_TRUE(model->forward(at::zeros({1, 8}, at::kLong)).isfinite().all().item<bool>()) << variant;
   }
 }
 
@@ -126,9 +130,10 @@ TEST(Bert, SamplesDoNotInteract) {
   const at::Tensor ids = at::randint(3, kVocab, {6, 8}, at::kLong);
   at::Tensor mask = at::ones({6, 8}, at::kLong);
   mask.narrow(1, 5, 3).narrow(0, 0, 3).zero_();
-  const at::Tensor whole = model->classify(model->encode(ids, mask));
+  const at::Tensor whole = model->classify(model->encode(ids, mask), mask);
   for (int64_t i = 0; i < 6; ++i) {
-    const at::Tensor alone = model->classify(model->encode(ids.narrow(0, i, 1), mask.narrow(0, i, 1)));
+    const at::Tensor one_mask = mask.narrow(0, i, 1);
+    const at::Tensor alone = model->classify(model->encode(ids.narrow(0, i, 1), one_mask), one_mask);
     EXPECT_LT((alone[0] - whole[i]).abs().max().item<double>(), 1e-5) << "row " << i;
   }
 }
@@ -147,6 +152,25 @@ TEST(Bert, MaskedLmDecoderIsTheWordEmbedding) {
   const at::Tensor change = (model->predict_tokens(hidden) - before).abs().amax(0);
   EXPECT_GT(change[7].item<double>(), 1e-3) << "the decoder row of token 7 moved with its embedding";
   EXPECT_EQ((change.narrow(0, 0, 7).sum() + change.narrow(0, 8, kVocab - 8).sum()).item<double>(), 0.0);
+}
+
+// model.pooling: cls reads position 0 only; mean reads every real token and no padding.
+TEST(Bert, PoolingReadsWhatItSays) {
+  at::NoGradGuard no_grad;
+  const at::Tensor hidden = at::randn({1, 8, kHidden});
+  const at::Tensor mask = at::tensor({1, 1, 1, 1, 1, 0, 0, 0}, at::kLong).view({1, 8});
+  at::Tensor token = hidden.clone(), padding = hidden.clone();
+  token[0][3] += 1.0;    // a real token other than [CLS]
+  padding[0][6] += 1.0;  // a padding position
+  auto change = [&](Bert& m, const at::Tensor& h) {
+    return (m.classify(h, mask) - m.classify(hidden, mask)).abs().max().item<double>();
+  };
+  auto cls = make_bert("classify", "post", "cls");
+  auto mean = make_bert("classify", "post", "mean");
+  EXPECT_EQ(change(*cls, token), 0.0);
+  EXPECT_GT(change(*mean, token), 1e-4);
+  EXPECT_EQ(change(*cls, padding), 0.0);
+  EXPECT_LT(change(*mean, padding), 1e-7);
 }
 
 TEST(Bert, ConfigErrors) {
