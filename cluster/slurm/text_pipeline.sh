@@ -23,9 +23,9 @@
 #                         above (default: "launch/prepare_fortunes.sh PARENT" for a DIR named
 #                         fortunes; its MAX_LEN, VOCAB_SIZE, CLASSES... variables pass through)
 #   --no-prepare          no prepare job: the splits exist already
-#   --pretrain-config F   (default: configs/text_pretrain_mlm.ini)
-#   --finetune-config F   (default: configs/text_finetune_cls.ini), for finetune and scratch;
-#                         the [model] sizes must be the pre-training's
+#   --pretrain-config F   (default: configs/text_pretrain_mlm.ini of this checkout)
+#   --finetune-config F   (default: configs/text_finetune_cls.ini of this checkout), for finetune
+#                         and scratch; the [model] sizes must be the pre-training's
 #   --runs DIR            parent of the run directories (default: runs)
 #   --no-scratch          leave out the from-scratch comparison
 #   --sbatch "ARGS"       extra sbatch options for every job (e.g. "-p short -A myproject")
@@ -38,8 +38,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)  # the checkout this script belongs to
 data=data/fortunes prepare_cmd="" prepare=1 scratch=1 runs=runs after="" dry_run=()
-pretrain_config=configs/text_pretrain_mlm.ini finetune_config=configs/text_finetune_cls.ini
+pretrain_config=$root/configs/text_pretrain_mlm.ini finetune_config=$root/configs/text_finetune_cls.ini
 common=()  # pipeline.sh options of every call
 die() { echo "text_pipeline.sh: $*" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -64,28 +65,31 @@ data=$(abs "$data") runs=$(abs "$runs")
 if ((prepare)) && [[ -z $prepare_cmd ]]; then
   [[ $(basename "$data") == fortunes ]] ||
     die "--data $data: launch/prepare_fortunes.sh writes <dir>/fortunes; pass --prepare-cmd that writes $data/mlm and $data/cls"
-  prepare_cmd="launch/prepare_fortunes.sh $(printf '%q' "$(dirname "$data")")"
+  prepare_cmd="$(printf '%q %q' "$root/launch/prepare_fortunes.sh" "$(dirname "$data")")"
 fi
 common+=(--runs "$runs" "${dry_run[@]}")
 
 # chain <label> <after> <pipeline.sh options...> [-- train options]: submits one pipeline.sh
 # call; prints its jobs as "<label>-<stage> id" (the train job as "<label>") and records them in
-# ids[...]. With --dry-run, pipeline.sh's sbatch commands pass through.
+# ids[...]. With --dry-run, pipeline.sh's sbatch commands pass through. When a submission fails,
+# the jobs submitted before it are still printed (to scancel them) and the script stops.
 declare -A ids
 chain() {
-  local label=$1 wait_for=$2 out stage id
+  local label=$1 wait_for=$2 out stage id rc=0
   shift 2
-  out=$("$here/pipeline.sh" ${wait_for:+--after "$wait_for"} "${common[@]}" "$@") || exit
+  out=$("$here/pipeline.sh" ${wait_for:+--after "$wait_for"} "${common[@]}" "$@") || rc=$?
   while read -r stage id; do
+    [[ -n $stage ]] || continue
     if [[ $stage == sbatch ]]; then echo "$stage $id"; continue; fi
     if [[ $stage == train ]]; then stage=$label; elif [[ $stage != prepare ]]; then stage=$label-$stage; fi
     printf '%-14s %s\n' "$stage" "$id"
     ids[$stage]=$id
   done <<<"$out"
+  ((rc == 0)) || exit "$rc"
 }
 
-first=(--stages train,eval)
-((prepare)) && first=(--stages prepare,train,eval --prepare-cmd "$prepare_cmd")
+first=(--stages "train,eval")
+((prepare)) && first=(--stages "prepare,train,eval" --prepare-cmd "$prepare_cmd")
 chain pretrain "$after" --config "$pretrain_config" --name text_pretrain_mlm --data "$data/mlm" "${first[@]}" -- "$@"
 start=${ids[prepare]:-$after}
 chain finetune "${ids[pretrain]}" --config "$finetune_config" --name text_finetune_cls --data "$data/cls" \

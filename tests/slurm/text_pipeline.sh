@@ -2,9 +2,10 @@
 # cluster/slurm/text_pipeline.sh on the local Slurm cluster, on a small fortunes corpus (three
 # categories, a 600-token vocabulary, 32-token sequences) with a tiny bert: prepare, pretrain
 # (mlm), its eval, finetune (init_from the pretrain run), its eval, and the from-scratch
-# classifier with its eval. Checks that every job waited for the one it needs (afterok) and
-# started after it ended, that all completed, that finetune loaded the pre-trained encoder
-# (and scratch did not), and that the evals printed the runs' own final figures.
+# classifier with its eval, all behind a held job given as --after. Checks that every job waited
+# for the one it needs (afterok) and started after it ended, that all completed, that finetune
+# loaded the pre-trained encoder (and scratch did not), and that the evals printed the runs' own
+# final figures.
 # shellcheck source=tests/slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fortunes=/usr/share/games/fortunes
@@ -14,7 +15,10 @@ cd "$work" || exit 1
 
 # The prepare job's environment comes from this shell (sbatch --export=ALL).
 export MAX_LEN=32 VOCAB_SIZE=600 CLASSES=art,computers,science
-"$DPT_SOURCE_DIR/cluster/slurm/text_pipeline.sh" --data "$work/data/fortunes" --runs "$work/runs" \
+# A held job that the chain waits for (--after): no job can start before the dependencies are
+# checked below.
+gate=$(sbatch --parsable --hold --job-name=gate --output=/dev/null --wrap true)
+"$DPT_SOURCE_DIR/cluster/slurm/text_pipeline.sh" --after "$gate" --data "$work/data/fortunes" --runs "$work/runs" \
   --prepare-cmd "$DPT_SOURCE_DIR/launch/prepare_fortunes.sh $work/data" \
   --train-sbatch "--gpus-per-node=0 --ntasks-per-node=2 --cpus-per-task=1 --time=10" \
   -- --model.hidden=32 --model.layers=1 --model.heads=2 --model.ffn=64 --train.global_batch=16 \
@@ -26,15 +30,16 @@ expected="prepare pretrain pretrain-eval finetune finetune-eval scratch scratch-
 [[ $(awk '{printf "%s%s", sep, $1; sep=" "}' "$work/ids") == "$expected" ]] ||
   fail "text_pipeline.sh printed stages '$(awk '{print $1}' "$work/ids" | xargs)', expected '$expected'"
 
-# Each job and the one it waits for. Right after submission nothing after prepare can have
-# started (prepare takes seconds), so every dependency is still pending and visible.
-declare -A after=([pretrain]=prepare [pretrain-eval]=pretrain [finetune]=pretrain [finetune-eval]=finetune
+# Each job and the one it waits for; every dependency is still pending, so visible.
+id[gate]=$gate
+declare -A after=([prepare]=gate [pretrain]=prepare [pretrain-eval]=pretrain [finetune]=pretrain [finetune-eval]=finetune
                   [scratch]=prepare [scratch-eval]=scratch)
 for stage in "${!after[@]}"; do
   dependency=$(job_field "${id[$stage]}" Dependency)
   [[ $dependency == "afterok:${id[${after[$stage]}]}"* ]] ||
     fail "$stage (job ${id[$stage]}) has dependency '$dependency', expected afterok on ${after[$stage]} (job ${id[${after[$stage]}]})"
 done
+scontrol release "$gate"
 
 log_of() {  # log_of <stage>: the stage's Slurm log
   local run=text_pretrain_mlm kind=${1#*-}
