@@ -299,6 +299,12 @@ std::optional<ResumeInfo> Trainer::resume(const std::string& spec, const std::st
   const std::string& optimizer = s.config.get_string("optim.name");
   const checkpoint::Loaded loaded = checkpoint::load_first_valid(
       candidates, [&](const checkpoint::Manifest& m) { check_compatible(m, *s.model, optimizer); });
+  if (s.loader->manifest().text) {  // Note [Vocabulary identity] in data/manifest.h
+    const VocabRecord vocab = recorded_vocab(loaded.manifest);
+    data::check_same_vocab(*s.loader->manifest().text, s.config.get_string("data.train"),
+                           "--resume: " + loaded.path + " was trained on ids of the vocabulary", vocab.path, vocab.hash,
+                           "Resume on splits prepared with that vocabulary, or start a new run.");
+  }
   const TrainPosition progress = restore_state(loaded, *s.model, s.optimizer_ref());
   s.loader->restore(progress.loader);
   s.start_step = progress.step;

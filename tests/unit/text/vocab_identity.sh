@@ -36,7 +36,8 @@ expect 0 "" "$DPTRAIN" train "${tiny[@]}" --train.task=mlm --data.train="$tmp/ml
 grep -qa "\"vocab_hash\": *\"$hash_a\"" "$tmp/runs/pre/checkpoints/step_00000002.h5" ||
   fail "the checkpoint does not record vocab_hash $hash_a"
 
-# train: init_from a checkpoint of another vocabulary, a test split of another vocabulary.
+# train: init_from a checkpoint of another vocabulary, a test split of another vocabulary,
+# resuming a run on a split of another vocabulary.
 expect 0 "train.init_from $tmp/runs/pre: loaded" "$DPTRAIN" train "${tiny[@]}" "${cls[@]}" \
   --data.test="$tmp/cls/test" --train.init_from="$tmp/runs/pre" --run.name=cls
 expect 1 "train.init_from=$tmp/runs/pre was trained on ids of the vocabulary $tmp/a.txt \(fnv1a64:[0-9a-f]{16}\), but the split $tmp/clsb/train was tokenized with $tmp/b.txt \(fnv1a64:[0-9a-f]{16}\): the same token id means a different token there" \
@@ -44,6 +45,8 @@ expect 1 "train.init_from=$tmp/runs/pre was trained on ids of the vocabulary $tm
   --run.name=x1
 expect 1 "the training split $tmp/cls/train was tokenized with $tmp/a.txt \($hash_a\), but the split $tmp/clsb/test was tokenized with $tmp/b.txt" \
   "$DPTRAIN" train "${tiny[@]}" "${cls[@]}" --data.test="$tmp/clsb/test" --run.name=x2
+expect 1 "\-\-resume: $tmp/runs/cls/checkpoints/step_00000002.h5 was trained on ids of the vocabulary $tmp/a.txt \($hash_a\), but the split $tmp/clsb/train was tokenized with $tmp/b.txt" \
+  "$DPTRAIN" train "${tiny[@]}" --train.task=classify --data.train="$tmp/clsb/train" --run.name=cls --resume auto
 
 # eval: the checkpoint on a test split of another vocabulary.
 ckpt=$tmp/runs/cls/checkpoints/step_00000002.h5
