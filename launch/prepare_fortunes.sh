@@ -6,12 +6,12 @@
 #   <data>/fortunes/cls/{train,test}  the classification task: a fortune -> its file's category
 # Both use the same hash split (--test-fraction), so no test fortune of the classifier is ever
 # seen in pre-training or in the vocabulary. Steps whose output exists are skipped.
-# Usage: launch/prepare_fortunes.sh [data-dir (data)] [dptrain (build/dptrain)]
+# Usage: launch/prepare_fortunes.sh [data-dir (data)] [dptrain ($DPTRAIN, else build/dptrain)]
 # Environment: MAX_LEN (128), VOCAB_SIZE (8000), TEST_FRACTION (0.1), CLASSES (below).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 data=${1:-$DPT_ROOT/data}/fortunes
-dptrain=${2:-$DPT_ROOT/build/dptrain}
+dptrain=${2:-${DPTRAIN:-$DPT_ROOT/build/dptrain}}
 src=/usr/share/games/fortunes
 [[ -d $src ]] || { echo "prepare_fortunes.sh: $src missing: run launch/install-deps.sh (package fortunes)" >&2; exit 1; }
 max_len=${MAX_LEN:-128}

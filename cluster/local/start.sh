@@ -80,6 +80,9 @@ SlurmctldPidFile=$dir/run/slurmctld.pid
 SlurmdPidFile=$dir/run/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
+# srun --mpi=pmix makes TmpFS/spmix_appdir_<uid>_<job>.<step>: with the default /tmp, two local
+# clusters (job ids both from 1) collide on it and the second one's step fails to launch.
+TmpFS=$dir/tmp
 # No cgroups in containers: track processes by parentage, bind nothing.
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -125,7 +128,7 @@ fresh=1
 if alive "$dir/run/slurmctld.pid" slurmctld && alive "$dir/run/slurmd.pid" slurmd; then
   fresh=0
 fi
-mkdir -p "$dir"/{etc,run/munge,log,state,spool}
+mkdir -p "$dir"/{etc,run/munge,log,state,spool,tmp}
 chmod 755 "$dir" "$dir/run"
 start_munged
 if ((fresh)); then

@@ -116,7 +116,7 @@ submit() {  # submit <stage> <sbatch args...> <script> [script args...]
   cmd+=($sbatch_all "$@")
   if ((dry_run)); then
     printf '%q ' "${cmd[@]}"; echo
-    id="<$stage>"
+    id="<$name-$stage>"
   else
     id=$("${cmd[@]}")
     id=${id%%;*}   # --parsable prints "id" or "id;cluster"

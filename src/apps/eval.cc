@@ -51,7 +51,13 @@ int run(const config::ParsedCommand& parsed) {
   const at::Device device = ctx.device.cuda ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(ctx.device.index))
                                             : at::Device(at::kCPU);
   loaded.model->to(device);
-  const auto task = train::make_task(config, loaded.info.input, train::special_tokens(data::read_manifest(test_dir)));
+  const data::Manifest test = data::read_manifest(test_dir);
+  if (test.text) {  // Note [Vocabulary identity] in data/manifest.h
+    data::check_same_vocab(*test.text, test_dir, "checkpoint " + path + " was trained on ids of the vocabulary",
+                           loaded.info.vocab.path, loaded.info.vocab.hash,
+                           "Evaluate it on a split prepared with that vocabulary (dptrain prepare text --vocab).");
+  }
+  const auto task = train::make_task(config, loaded.info.input, train::special_tokens(test));
   const train::EvalResult r = train::evaluate(*loaded.model, *task, test_dir, config, *comm, device);
   if (ctx.topology.world_rank == 0) {
     if (from_export) {

@@ -1,7 +1,8 @@
 // dptrain explain --checkpoint F (--text "..." | --input FILE): a bert classifier's prediction
 // for a text, with per-token attributions by integrated gradients (models/integrated_gradients.h).
 // The text is tokenized as the checkpoint's training split was: the vocabulary and the
-// lower-casing/accent settings come from that split's manifest (or --vocab).
+// lower-casing/accent settings come from that split's manifest (or --vocab); a vocabulary whose
+// hash is not the one the split records is refused (Note [Vocabulary identity], data/manifest.h).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
@@ -117,7 +118,15 @@ int run(const config::ParsedCommand& parsed) {
   DPT_CHECK(manifest.text.has_value() || opt.count("vocab"), DataError,
             "the checkpoint's training split " << loaded.config.get_string("data.train")
             << " records no vocabulary; pass --vocab");
-  const text::Vocab vocab = text::Vocab::load(opt.count("vocab") ? opt["vocab"].as<std::string>() : manifest.text->vocab_path);
+  const bool given = opt.count("vocab") > 0;
+  const text::Vocab vocab = text::Vocab::load(given ? opt["vocab"].as<std::string>() : manifest.text->vocab_path);
+  if (manifest.text) {  // Note [Vocabulary identity] in data/manifest.h
+    data::check_same_vocab(*manifest.text, loaded.config.get_string("data.train"),
+                           given ? "--vocab is" : "the vocabulary file is now", vocab.path(), vocab.hash(),
+                           given ? "Pass the vocabulary the split was prepared with, or leave out --vocab."
+                                 : "The file changed after 'dptrain prepare text' wrote the split: restore it, or "
+                                   "pass the original with --vocab.");
+  }
   DPT_CHECK(vocab.size() == bert->config().sizes.vocab_size, ConfigError,
             "the vocabulary " << vocab.path() << " has " << vocab.size() << " tokens, the model "
             << bert->config().sizes.vocab_size << "; pass the vocabulary it was trained with (--vocab)");

@@ -304,6 +304,14 @@ Manifest manifest_from_json(const Json& json, const std::string& source) {
   return m;
 }
 
+void check_same_vocab(const TextInfo& text, const std::string& split, const std::string& what,
+                      const std::string& path, const std::string& hash, const std::string& fix) {
+  DPT_CHECK(hash.empty() || text.vocab_hash.empty() || hash == text.vocab_hash, DataError,
+            what << " " << path << " (" << hash << "), but the split " << split << " was tokenized with "
+                 << text.vocab_path << " (" << text.vocab_hash << "): the same token id means a different token "
+                 "there. " << fix);
+}
+
 Manifest read_manifest(const std::string& dir) {
   struct stat st {};
   DPT_CHECK(::stat(dir.c_str(), &st) == 0, DataError,

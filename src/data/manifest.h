@@ -90,6 +90,17 @@ Json manifest_to_json(const Manifest& manifest);
 // Reads and checks a manifest from its JSON. `source` names it in errors (the file path).
 Manifest manifest_from_json(const Json& json, const std::string& source);
 
+// Note [Vocabulary identity]: a token id means a token only together with its vocabulary, which
+// TextInfo::vocab_hash identifies. Wherever ids of two origins meet (the vocabulary `dptrain
+// explain` tokenizes with and the checkpoint's training split, the training and test splits of
+// a run, a checkpoint and the split it is fine-tuned or evaluated on) the hashes must be equal;
+// the same size is not enough. An empty hash (nothing recorded) is not checked.
+// Throws DataError "<what> <path> (<hash>), but the split <split> was tokenized with <its
+// vocab_path> (<its vocab_hash>): the same token id means a different token there. <fix>"
+// unless `hash` is empty or equals `text.vocab_hash`.
+void check_same_vocab(const TextInfo& text, const std::string& split, const std::string& what,
+                      const std::string& path, const std::string& hash, const std::string& fix);
+
 // Reads <dir>/manifest.json. Throws DataError for a missing directory, a missing or malformed
 // manifest, with what to do about it.
 Manifest read_manifest(const std::string& dir);

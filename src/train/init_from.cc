@@ -54,6 +54,7 @@ InitReport init_from_checkpoint(const std::string& spec, models::Model& model) {
     }
   }
   InitReport report;
+  report.vocab = recorded_vocab(reader.manifest());
   std::map<std::string, at::Tensor> targets;
   for (const auto& item : model.named_parameters()) targets.emplace(item.key(), item.value());
   for (const auto& item : model.named_buffers()) targets.emplace(item.key(), item.value());

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/model.h"
+#include "train/train_state.h"
 
 namespace dpt::train {
 
@@ -13,6 +14,7 @@ struct InitReport {
   std::vector<std::string> loaded;  // model tensors copied from the checkpoint
   std::vector<std::string> fresh;   // model tensors the checkpoint lacks: kept as initialized (new heads)
   std::vector<std::string> unused;  // checkpoint model tensors the model lacks (e.g. cls.predictions.*)
+  VocabRecord vocab;                // the vocabulary the checkpoint's run was trained on, if recorded
 };
 
 // Collective over MPI_COMM_WORLD. Opens and verifies the checkpoint `spec` (a file, or a run or

@@ -30,6 +30,10 @@ data::Json to_json(const ModelInfo& info) {
     input.set("vocab_size", info.input.vocab_size);
     input.set("pad_id", info.input.pad_id);
   }
+  if (!info.vocab.hash.empty()) {
+    input.set("vocab_path", info.vocab.path);
+    input.set("vocab_hash", info.vocab.hash);
+  }
   data::Json out = data::Json::object();
   out.set("model_type", info.model_type);
   out.set("optimizer", info.optimizer);
@@ -195,7 +199,17 @@ ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& wh
   info.input.num_classes = classes->as_int();
   if (const data::Json* vocab = input->find("vocab_size")) info.input.vocab_size = vocab->as_int();
   if (const data::Json* pad = input->find("pad_id")) info.input.pad_id = pad->as_int();
+  info.vocab = recorded_vocab(manifest);
   return info;
+}
+
+VocabRecord recorded_vocab(const checkpoint::Manifest& manifest) {
+  VocabRecord out;
+  const data::Json* input = manifest.extra.find("model_input");
+  const data::Json* path = input != nullptr ? input->find("vocab_path") : nullptr;
+  const data::Json* hash = input != nullptr ? input->find("vocab_hash") : nullptr;
+  if (path != nullptr && hash != nullptr) out = {path->as_string(), hash->as_string()};
+  return out;
 }
 
 }  // namespace dpt::train

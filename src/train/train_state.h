@@ -25,11 +25,18 @@ struct TrainPosition {
   int64_t data_seed = 0;
 };
 
+// Text models: the training split's vocabulary (Note [Vocabulary identity] in data/manifest.h);
+// empty strings for other models and in checkpoints written before it was recorded.
+struct VocabRecord {
+  std::string path, hash;
+};
+
 // What eval/export need to rebuild the model without the dataset, kept in the manifest's extra.
 struct ModelInfo {
   std::string model_type;
   std::string optimizer;
   models::InputSpec input;
+  VocabRecord vocab;
 };
 
 // The optimizer of a run: a LibTorch optimizer over the parameters, or the sharded one
@@ -59,5 +66,7 @@ TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& mod
 
 // ModelInfo from a manifest's extra; throws CheckpointError when it is missing.
 ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& where);
+// The vocabulary a checkpoint's manifest records; empty when it records none.
+VocabRecord recorded_vocab(const checkpoint::Manifest& manifest);
 
 }  // namespace dpt::train

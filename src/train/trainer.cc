@@ -18,6 +18,7 @@
 #include "checkpoint/manager.h"
 #include "checkpoint/resume.h"
 #include "data/loader.h"
+#include "data/manifest.h"
 #include "ddp/grad_reducer.h"
 #include "ddp/replica_sync.h"
 #include "metrics/metrics.h"
@@ -67,6 +68,7 @@ struct Trainer::State {
                    << ")";
     return static_cast<int64_t>(most);
   }
+  VocabRecord vocab;            // the training split's vocabulary (text), recorded in checkpoints
   bool skip_nonfinite = false;  // train.nonfinite = skip
   TrainFault fault;             // DPT_TRAIN_FAULT (tests)
 };
@@ -112,6 +114,23 @@ models::InputSpec input_spec(const data::Manifest& manifest, const config::Confi
     return spec;
   }
   DPT_THROW(DataError, "the training split has no input field besides the labels");
+}
+
+// The vocabulary of a text training split (Note [Vocabulary identity] in data/manifest.h).
+VocabRecord split_vocab(const data::Manifest& manifest) {
+  if (!manifest.text) return {};
+  return {manifest.text->vocab_path, manifest.text->vocab_hash};
+}
+
+// Note [Vocabulary identity]: the test split must hold ids of the training split's vocabulary.
+void check_test_vocab(const VocabRecord& train, const config::Config& config) {
+  const std::string& test_dir = config.get_string("data.test");
+  if (train.hash.empty() || test_dir.empty()) return;
+  const data::Manifest test = data::read_manifest(test_dir);
+  if (!test.text) return;
+  data::check_same_vocab(*test.text, test_dir, "the training split " + config.get_string("data.train") +
+                         " was tokenized with", train.path, train.hash,
+                         "Prepare both splits with the same vocabulary (one 'dptrain prepare text' writes both).");
 }
 
 data::Json object(std::initializer_list<std::pair<const char*, data::Json>> members) {
@@ -205,9 +224,18 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   s.input = input_spec(s.loader->manifest(), config);
   s.model = models::make_model(config, s.input);
   s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));
+  s.vocab = split_vocab(s.loader->manifest());
+  check_test_vocab(s.vocab, config);
   const std::string& init_from = config.get_string("train.init_from");
   if (!init_from.empty()) {
     const InitReport report = init_from_checkpoint(init_from, *s.model);  // collective: not inside DPT_LOG
+    if (s.loader->manifest().text) {  // Note [Vocabulary identity]
+      data::check_same_vocab(*s.loader->manifest().text, config.get_string("data.train"),
+                             "train.init_from=" + init_from + " was trained on ids of the vocabulary",
+                             report.vocab.path, report.vocab.hash,
+                             "Prepare the split with the pre-training vocabulary (dptrain prepare text --vocab " +
+                             report.vocab.path + "), or pre-train on this one.");
+    }
     DPT_LOG(kInfo) << "train.init_from " << init_from << ": " << describe(report);
   }
   s.model->to(device);
@@ -271,6 +299,12 @@ std::optional<ResumeInfo> Trainer::resume(const std::string& spec, const std::st
   const std::string& optimizer = s.config.get_string("optim.name");
   const checkpoint::Loaded loaded = checkpoint::load_first_valid(
       candidates, [&](const checkpoint::Manifest& m) { check_compatible(m, *s.model, optimizer); });
+  if (s.loader->manifest().text) {  // Note [Vocabulary identity] in data/manifest.h
+    const VocabRecord vocab = recorded_vocab(loaded.manifest);
+    data::check_same_vocab(*s.loader->manifest().text, s.config.get_string("data.train"),
+                           "--resume: " + loaded.path + " was trained on ids of the vocabulary", vocab.path, vocab.hash,
+                           "Resume on splits prepared with that vocabulary, or start a new run.");
+  }
   const TrainPosition progress = restore_state(loaded, *s.model, s.optimizer_ref());
   s.loader->restore(progress.loader);
   s.start_step = progress.step;
@@ -343,7 +377,7 @@ TrainSummary Trainer::run(const std::string& run_dir) {
 
   TrainSummary summary;
   summary.start_step = s.start_step;
-  const ModelInfo model_info{s.config.get_string("model.type"), s.config.get_string("optim.name"), s.input};
+  const ModelInfo model_info{s.config.get_string("model.type"), s.config.get_string("optim.name"), s.input, s.vocab};
   const std::string config_text = s.config.to_ini();
   auto save_checkpoint = [&](int64_t steps_done) {
     const TrainPosition position{steps_done, steps_done * global_batch, s.loader->state(),
