@@ -218,6 +218,7 @@ void removed_units_json(const optim::MagnitudePruner& pruner, data::Json& out) {
 Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Device device)
     : s_(new State{config, comm, device}) {
   State& s = *s_;
+  const optim::PruneStructure structure = optim::prune_structure(config);  // a config error: before any work
   s.loader = make_train_loader(config, comm);  // checks the batch geometry and the dataset
   const int64_t steps = config.get_int("train.steps");
   s.total_steps = steps > 0 ? steps : config.get_int("train.epochs") * s.loader->steps_per_epoch();
@@ -264,7 +265,6 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
     s.optimizer = optim::make_optimizer(config, s.params);
   }
   const optim::PruneSchedule prune = optim::prune_schedule(config, s.total_steps);
-  const optim::PruneStructure structure = optim::prune_structure(config);
   if (prune.sparsity > 0) s.pruner = std::make_unique<optim::MagnitudePruner>(s.names, s.params, prune, structure);
   int64_t count = 0;
   for (const auto& p : s.params) count += p.numel();
