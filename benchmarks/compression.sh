@@ -269,8 +269,8 @@ int8_section() {
   if [[ $sections == *bert* ]]; then
     echo "## bert classifier (fortunes): pruning and int8 export, 2 ranks"
     echo
-    echo "\`mpiexec -n 2 build/dptrain train --config configs/text_finetune_cls.ini --train.init_from=$bert_pretrained"
-    echo "$( ((bert_steps > 0)) && echo "--train.steps=$bert_steps ")\` (dense), and the same with \`--prune.sparsity=0.5"
+    echo "\`mpiexec -n 2 build/dptrain train --config configs/text_finetune_cls.ini --train.init_from=$bert_pretrained$( ((bert_steps > 0)) && echo " --train.steps=$bert_steps")\`"
+    echo "(dense), and the same with \`--prune.sparsity=0.5"
     echo "--prune.start_step=$bert_prune_start\` (single weights, cubic schedule to 3/4 of the run) and with"
     echo "\`--prune.structure=both\` added (whole heads and FFN neurons). Data $bert_data; accuracy on its test split."
     echo
