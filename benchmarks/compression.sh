@@ -9,22 +9,37 @@
 #           the logged losses side by side, the largest relative difference, test accuracy.
 #   int8:   those CNNs and the MLP, exported in float32 and int8: file sizes and test accuracy of
 #           the checkpoint and of the int8 export.
+#   bert:   the fortunes classifier (configs/text_finetune_cls.ini, from the pre-trained encoder in
+#           $bert_pretrained) on 2 ranks: dense, pruned to 50% (single weights), and with 50% of its
+#           attention heads and FFN neurons removed (prune.structure=both); the dense one exported
+#           in int8. Needs launch/prepare_fortunes.sh's data and launch/text_pipeline.sh's pre-training.
 # Usage: benchmarks/compression.sh [build-dir]   (default: build). Environment: steps (40),
 # rounds (3), epochs (1), prune_start (100), prune_end (300), precision_steps (200), out (the results file),
-# zero_ranks (4; the ZeRO-1 section's world size), sections ("zero prune int8 precision").
+# zero_ranks (4; the ZeRO-1 section's world size), sections ("zero prune int8 precision bert"),
+# bert_data (data/fortunes/cls), bert_pretrained (runs/text_pretrain_mlm), bert_steps (0 = the
+# config's epochs; fewer for a trial), bert_prune_start (0; the end is 3/4 of the way to the last step).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build}/dptrain
 out=${out:-$root/benchmarks/results/compression.md}
 src=/usr/share/datasets/fashion-mnist
-steps=${steps:-40} rounds=${rounds:-3} epochs=${epochs:-1} sections=${sections:-"zero prune int8 precision"}
+steps=${steps:-40} rounds=${rounds:-3} epochs=${epochs:-1} sections=${sections:-"zero prune int8 precision bert"}
 prune_start=${prune_start:-100} prune_end=${prune_end:-300} precision_steps=${precision_steps:-200}
 zero_ranks=${zero_ranks:-4}
+bert_data=${bert_data:-$root/data/fortunes/cls} bert_pretrained=${bert_pretrained:-$root/runs/text_pretrain_mlm}
+bert_steps=${bert_steps:-0} bert_prune_start=${bert_prune_start:-0}
+if [[ $sections == *bert* ]]; then  # checked first: the other sections take a while
+  [[ -f $bert_data/train/manifest.json && -f $bert_data/test/manifest.json ]] ||
+    { echo "compression.sh: no fortunes classification data in $bert_data: run launch/prepare_fortunes.sh, or set bert_data=" >&2; exit 1; }
+  [[ -f $bert_pretrained/checkpoints/latest ]] ||
+    { echo "compression.sh: no pre-trained run in $bert_pretrained: run launch/text_pipeline.sh, or set bert_pretrained=" >&2; exit 1; }
+fi
 [[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for split in train:train test:t10k; do
+  [[ $sections == *zero* || $sections == *prune* || $sections == *int8* || $sections == *precision* ]] || break
   "$bin" prepare idx --images "$src/${split##*:}-images-idx3-ubyte.gz" --labels "$src/${split##*:}-labels-idx1-ubyte.gz" \
     --out "$work/${split%%:*}" --shards 4 >/dev/null
 done
@@ -91,14 +106,15 @@ train() {
 checkpoint_of() { echo "$work/runs/$1/checkpoints/$(cat "$work/runs/$1/checkpoints/latest")"; }
 accuracy() { sed -n 's/^eval: .*accuracy \([0-9.e-]*\) .*/\1/p'; }
 
-# One table row: the run's float32 and int8 exports, their sizes and test accuracies.
+# One table row: the run's float32 and int8 exports, their sizes and test accuracies (on the
+# test split $2, default Fashion-MNIST's).
 int8_row() {
-  local name=$1 ck acc_ck acc_q fp32 int8
+  local name=$1 test=${2:-$work/test} ck acc_ck acc_q fp32 int8
   ck=$(checkpoint_of "$name")
   "$bin" export --checkpoint "$ck" --out "$work/$name.fp32.pt" >/dev/null
   "$bin" export --checkpoint "$ck" --out "$work/$name.int8.pt" --quantize int8 >/dev/null
   acc_ck=$(mpiexec -n 2 "$bin" eval --checkpoint "$ck" | accuracy)
-  acc_q=$(mpiexec -n 2 "$bin" eval --model "$work/$name.int8.pt" --data.test="$work/test" | accuracy)
+  acc_q=$(mpiexec -n 2 "$bin" eval --model "$work/$name.int8.pt" --data.test="$test" | accuracy)
   fp32=$(stat -c %s "$work/$name.fp32.pt") int8=$(stat -c %s "$work/$name.int8.pt")
   /usr/bin/python3 -c "import sys; f, q, a, b = map(float, sys.argv[1:5]); print(f'| {sys.argv[5]} | {int(f):,} B | {int(q):,} B | {q / f:.3f} | {100 * a:.2f}% | {100 * b:.2f}% | {100 * (a - b):.2f} |')" \
     "$fp32" "$int8" "$acc_ck" "$acc_q" "$name"
@@ -151,6 +167,48 @@ print(f"Largest relative difference {worst:.3f}; test accuracy fp32 {100 * fs['e
 PY
 }
 
+# bert_train <run name> [options...]: 2 ranks, configs/text_finetune_cls.ini from $bert_pretrained.
+bert_train() {
+  local name=$1
+  shift
+  mpiexec -n 2 "$bin" train --config "$root/configs/text_finetune_cls.ini" --data.train="$bert_data/train" \
+    --data.test="$bert_data/test" --train.init_from="$bert_pretrained" --run.dir="$work/runs" --log.progress=off \
+    --eval.every_steps=0 --run.name="$name" $( ((bert_steps > 0)) && echo "--train.steps=$bert_steps") "$@" \
+    >"$work/$name.log" 2>&1 || { tail -20 "$work/$name.log"; exit 1; }
+}
+
+bert_section() {
+  local start=--prune.start_step=$bert_prune_start
+  bert_train bert_dense
+  bert_train bert_pruned --prune.sparsity=0.5 "$start"
+  bert_train bert_units --prune.sparsity=0.5 --prune.structure=both "$start"
+  /usr/bin/python3 - "$work/runs" <<'PY'
+import json, sys
+runs = sys.argv[1]
+d, p, u = (json.load(open(f"{runs}/{n}/summary.json")) for n in ("bert_dense", "bert_pruned", "bert_units"))
+def units(s, kind):
+    per_layer = s.get(f"pruned_{kind}", {})
+    return ", ".join(f"{v}" for k, v in per_layer.items() if k != "total") + f" (total {per_layer.get('total', 0)})"
+print(f"{d['steps']} steps each. Sparsity: zeros over the masked tensors (all weight matrices for single weights;")
+print("the tensors holding heads and neurons, biases included, for units).")
+print()
+print("| run | test accuracy | loss vs dense (points) | sparsity | heads removed per layer | neurons removed per layer |")
+print("|---|---|---|---|---|---|")
+print(f"| dense | {100 * d['eval_accuracy']:.2f}% | | 0 | | |")
+for name, s in (("50% of the weights (prune.sparsity=0.5)", p), ("50% of heads and neurons (prune.structure=both)", u)):
+    print(f"| {name} | {100 * s['eval_accuracy']:.2f}% | {100 * (d['eval_accuracy'] - s['eval_accuracy']):.2f} "
+          f"| {s['sparsity']['total']:.4f} | {units(s, 'heads') if 'pruned_heads' in s else ''} "
+          f"| {units(s, 'neurons') if 'pruned_neurons' in s else ''} |")
+print("\nTarget: the bert classifier at 50% sparsity loses <= 2 points.")
+PY
+  echo
+  echo "Int8 export of the dense classifier (target: <= 0.3 × the float32 size, <= 0.5 points):"
+  echo
+  echo "| run | float32 export | int8 export | size ratio | checkpoint accuracy | int8 accuracy | loss (points) |"
+  echo "|---|---|---|---|---|---|---|"
+  int8_row bert_dense "$bert_data/test"
+}
+
 int8_section() {
   echo "| run | float32 export | int8 export | size ratio | checkpoint accuracy | int8 accuracy | loss (points) |"
   echo "|---|---|---|---|---|---|---|"
@@ -165,7 +223,8 @@ int8_section() {
   echo "# Compression: ZeRO-1, pruning, int8 export, mixed precision"
   echo
   echo "Made by \`benchmarks/compression.sh\` (steps=$steps rounds=$rounds epochs=$epochs prune_start=$prune_start"
-  echo "prune_end=$prune_end precision_steps=$precision_steps sections=\"$sections\") on $(date -u +%Y-%m-%d),"
+  echo "prune_end=$prune_end precision_steps=$precision_steps bert_steps=$bert_steps bert_prune_start=$bert_prune_start"
+  echo "sections=\"$sections\") on $(date -u +%Y-%m-%d),"
   echo "$(nproc) cores, $(mpirun --version | head -1). Load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "(the machine is shared with other sessions: timings are noisy; compare the paired ratios)."
   echo
@@ -207,9 +266,16 @@ int8_section() {
     precision_section
     echo
   fi
-  echo "## Pending"
-  echo
-  echo "- bert classifier: int8 export accuracy and 50% pruning rows wait for the text issue (the code is"
-  echo "  model-agnostic: add the bert config to this script)."
+  if [[ $sections == *bert* ]]; then
+    echo "## bert classifier (fortunes): pruning and int8 export, 2 ranks"
+    echo
+    echo "\`mpiexec -n 2 build/dptrain train --config configs/text_finetune_cls.ini --train.init_from=$bert_pretrained$( ((bert_steps > 0)) && echo " --train.steps=$bert_steps")\`"
+    echo "(dense), and the same with \`--prune.sparsity=0.5"
+    echo "--prune.start_step=$bert_prune_start\` (single weights, cubic schedule to 3/4 of the run) and with"
+    echo "\`--prune.structure=both\` added (whole heads and FFN neurons). Data $bert_data; accuracy on its test split."
+    echo
+    bert_section
+    echo
+  fi
 } | tee "$out.new"
 mv "$out.new" "$out"

@@ -14,7 +14,7 @@ const std::vector<Section>& sections() {
       {"eval", "evaluation on the test split"},
       {"checkpoint", "checkpoints: when, where, how many, sync or async"},
       {"log", "metrics and progress output"},
-      {"prune", "global magnitude pruning during training (docs/compression.md)"},
+      {"prune", "global magnitude pruning (weights, or bert heads / neurons) during training (docs/compression.md)"},
   };
   return list;
 }
@@ -132,11 +132,16 @@ const std::vector<OptionSpec>& schema() {
        "auto|bar|lines|off"},
       // prune
       {"prune.sparsity", T::kDouble, "0",
-       "target fraction of zero weights (matrices and convolution kernels, over all layers together); 0 = off", 0},
+       "target fraction of zero weights (matrices and convolution kernels, over all layers together), or with "
+       "prune.structure the fraction of the heads / neurons removed; 0 = off", 0},
       {"prune.start_step", T::kInt, "0", "optimizer steps before pruning begins", 0},
       {"prune.end_step", T::kInt, "0",
        "step at which prune.sparsity is reached (cubic schedule); 0 = 3/4 of the way from start_step to the end", 0},
       {"prune.every_steps", T::kInt, "10", "recompute the masks every N steps between start_step and end_step", 1},
+      {"prune.structure", T::kString, "none",
+       "what is pruned: none (single weights by magnitude), or for bert whole units ranked by L2 norm over all "
+       "layers: heads (attention heads), neurons (feed-forward neurons), both (each to prune.sparsity)",
+       -1e300, "none|heads|neurons|both"},
       // run (continued)
       {"run.stop_signals", T::kString, "TERM,USR1,USR2",
        "signals that make training checkpoint at the next step and exit with code 75 (requeue); "

@@ -31,18 +31,37 @@ PruneSchedule prune_schedule(const config::Config& config, int64_t total_steps) 
 }
 
 MagnitudePruner::MagnitudePruner(const std::vector<std::string>& names, const std::vector<at::Tensor>& params,
-                                 PruneSchedule schedule)
+                                 PruneSchedule schedule, const PruneStructure& structure)
     : schedule_(schedule) {
+  std::vector<bool> masked(params.size(), false);
+  if (structure.any()) {
+    units_ = find_units(names, params, structure);
+    for (const UnitSet& set : units_) {
+      for (const UnitMember& m : set.members) masked[m.param] = true;
+    }
+  } else {
+    for (size_t i = 0; i < params.size(); ++i) masked[i] = params[i].dim() >= 2;  // Note [Gradual pruning]: weights only
+  }
+  std::vector<size_t> slot(params.size());  // model parameter → index in params_
   for (size_t i = 0; i < params.size(); ++i) {
-    if (params[i].dim() < 2) continue;  // Note [Gradual pruning]: weights only
+    if (!masked[i]) continue;
+    slot[i] = params_.size();
     names_.push_back(names[i]);
     params_.push_back(params[i]);
     masks_.push_back(at::ones(params[i].sizes(), params[i].options().dtype(at::kByte)));
+  }
+  for (UnitSet& set : units_) {
+    for (UnitMember& m : set.members) m.param = slot[m.param];
   }
   DPT_CHECK(!params_.empty(), ConfigError, "prune.sparsity > 0, but the model has no weight matrices to prune");
 }
 
 void MagnitudePruner::update_masks(double target) {
+  if (!units_.empty()) {
+    update_units(UnitKind::kHead, target);
+    update_units(UnitKind::kNeuron, target);
+    return;
+  }
   std::vector<at::Tensor> magnitudes;
   for (size_t i = 0; i < params_.size(); ++i) {
     // Masked weights count as -1: always among the smallest, so masks only grow.
@@ -54,6 +73,38 @@ void MagnitudePruner::update_masks(double target) {
   const double threshold = std::get<0>(all.kthvalue(k)).item<double>();
   for (size_t i = 0; i < params_.size(); ++i) {
     masks_[i].mul_(magnitudes[i].view(params_[i].sizes()).gt(threshold).to(at::kByte));
+  }
+}
+
+// Note [Structured pruning]: the k = floor(target · units) units of `kind` with the smallest L2
+// norm over all layers are removed; removed units score -1, so they stay removed.
+void MagnitudePruner::update_units(UnitKind kind, double target) {
+  std::vector<const UnitSet*> sets;
+  std::vector<at::Tensor> scores;
+  for (const UnitSet& set : units_) {
+    if (set.kind != kind) continue;
+    const UnitMember& first = set.members[0];
+    at::Tensor squares = at::zeros({set.count}, params_[first.param].options().dtype(at::kDouble));
+    for (const UnitMember& m : set.members) {
+      squares += by_unit(params_[m.param].detach(), m.dim, set.count).to(at::kDouble).pow(2).sum(1);
+    }
+    const at::Tensor removed = by_unit(masks_[first.param], first.dim, set.count).sum(1).eq(0);
+    scores.push_back(at::where(removed, at::full({}, -1.0, squares.options()), squares.sqrt()));
+    sets.push_back(&set);
+  }
+  if (sets.empty()) return;
+  const at::Tensor all = at::cat(scores);
+  const int64_t k = static_cast<int64_t>(std::floor(target * static_cast<double>(all.numel())));
+  if (k == 0) return;
+  // A stable sort: equal scores are taken in layer order, the same on every rank.
+  const at::Tensor order = std::get<1>(at::sort(all, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+  at::Tensor keep = at::ones({all.numel()}, masks_[sets[0]->members[0].param].options());
+  keep.index_fill_(0, order.narrow(0, 0, k), 0);
+  int64_t offset = 0;
+  for (const UnitSet* set : sets) {
+    const at::Tensor kept = keep.narrow(0, offset, set->count);
+    for (const UnitMember& m : set->members) mask_units(masks_[m.param], m.dim, kept);
+    offset += set->count;
   }
 }
 
@@ -91,6 +142,16 @@ std::vector<LayerSparsity> MagnitudePruner::sparsity() const {
     total.numel += params_[i].numel();
   }
   out.push_back(total);
+  return out;
+}
+
+std::vector<LayerUnits> MagnitudePruner::removed_units() const {
+  std::vector<LayerUnits> out;
+  for (const UnitSet& set : units_) {
+    const UnitMember& first = set.members[0];
+    const int64_t removed = by_unit(masks_[first.param], first.dim, set.count).sum(1).eq(0).sum().item<int64_t>();
+    out.push_back({set.layer, set.kind, removed, set.count});
+  }
   return out;
 }
 

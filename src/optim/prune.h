@@ -12,12 +12,16 @@
 // grow). After every step the masked weights are set to zero again, and before the update their
 // gradients are zeroed (without ddp.shard_optimizer), so they stay zero for good. Every rank
 // holds the same weights, so every rank computes the same masks with no communication.
+// With prune.structure the masked units are whole attention heads / feed-forward neurons of the
+// bert model instead of single weights (Note [Structured pruning], optim/prune_units.h); the
+// schedule, the masks and their life through steps and checkpoints are the same.
 #include <ATen/core/Tensor.h>
 
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "optim/prune_units.h"
 
 namespace dpt::optim {
 
@@ -39,17 +43,27 @@ struct LayerSparsity {
   int64_t numel = 0;
 };
 
+// Structured pruning: how many of a layer's heads or neurons are removed.
+struct LayerUnits {
+  std::string layer;
+  UnitKind kind = UnitKind::kHead;
+  int64_t removed = 0;
+  int64_t count = 0;
+};
+
 class MagnitudePruner {
  public:
-  // `names` / `params`: the model's named parameters; the prunable ones are picked out.
-  MagnitudePruner(const std::vector<std::string>& names, const std::vector<at::Tensor>& params, PruneSchedule schedule);
+  // `names` / `params`: the model's named parameters; the prunable ones are picked out: the
+  // weight matrices, or with `structure.any()` the tensors holding the heads / neurons.
+  MagnitudePruner(const std::vector<std::string>& names, const std::vector<at::Tensor>& params, PruneSchedule schedule,
+                  const PruneStructure& structure = {});
 
   // After optimizer step `steps_done`: recomputes the masks when due, then zeroes the masked weights.
   void after_step(int64_t steps_done);
   // Zeroes the gradients of the masked weights (call between the reduction and the update).
   void mask_gradients();
 
-  // The prunable parameters' names and their masks (uint8, 1 = kept), for checkpoints.
+  // The masked parameters' names and their masks (uint8, 1 = kept), for checkpoints.
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<at::Tensor>& masks() const { return masks_; }
   // Replaces mask i (a resumed run) and zeroes the weights it masks.
@@ -57,15 +71,19 @@ class MagnitudePruner {
 
   // Zeros per prunable parameter, and the total over them, now.
   std::vector<LayerSparsity> sparsity() const;
+  // Structured pruning: removed heads / neurons per layer, now (empty without prune.structure).
+  std::vector<LayerUnits> removed_units() const;
 
  private:
   void update_masks(double target);
+  void update_units(UnitKind kind, double target);
   void apply();
 
   PruneSchedule schedule_;
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
   std::vector<at::Tensor> masks_;
+  std::vector<UnitSet> units_;  // structured pruning; UnitMember::param indexes params_
 };
 
 }  // namespace dpt::optim

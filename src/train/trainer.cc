@@ -211,11 +211,33 @@ data::Json sparsity_json(const optim::MagnitudePruner& pruner) {
   return out;
 }
 
+// Structured pruning: {"pruned_heads": {"<layer>": removed, ..., "total": n}, "pruned_neurons": {...}}
+// (the kinds pruned), logged on rank 0 as one line per layer and kind.
+void removed_units_json(const optim::MagnitudePruner& pruner, data::Json& out) {
+  for (const optim::UnitKind kind : {optim::UnitKind::kHead, optim::UnitKind::kNeuron}) {
+    const char* what = kind == optim::UnitKind::kHead ? "heads" : "neurons";
+    data::Json per_layer = data::Json::object();
+    int64_t removed = 0, count = 0;
+    for (const auto& layer : pruner.removed_units()) {
+      if (layer.kind != kind) continue;
+      per_layer.set(layer.layer, layer.removed);
+      removed += layer.removed;
+      count += layer.count;
+      DPT_LOG(kInfo) << "pruned " << what << " " << layer.layer << ": " << layer.removed << " of " << layer.count;
+    }
+    if (count == 0) continue;
+    per_layer.set("total", removed);
+    DPT_LOG(kInfo) << "pruned " << what << " total: " << removed << " of " << count;
+    out.set(std::string("pruned_") + what, per_layer);
+  }
+}
+
 }  // namespace
 
 Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Device device)
     : s_(new State{config, comm, device}) {
   State& s = *s_;
+  const optim::PruneStructure structure = optim::prune_structure(config);  // a config error: before any work
   s.loader = make_train_loader(config, comm);  // checks the batch geometry and the dataset
   const int64_t steps = config.get_int("train.steps");
   s.total_steps = steps > 0 ? steps : config.get_int("train.epochs") * s.loader->steps_per_epoch();
@@ -271,7 +293,7 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
     s.optimizer = optim::make_optimizer(config, s.params);
   }
   const optim::PruneSchedule prune = optim::prune_schedule(config, s.total_steps);
-  if (prune.sparsity > 0) s.pruner = std::make_unique<optim::MagnitudePruner>(s.names, s.params, prune);
+  if (prune.sparsity > 0) s.pruner = std::make_unique<optim::MagnitudePruner>(s.names, s.params, prune, structure);
   int64_t count = 0;
   for (const auto& p : s.params) count += p.numel();
   DPT_LOG(kInfo) << config.get_string("model.type") << " model, " << count << " parameters in "
@@ -509,7 +531,10 @@ TrainSummary Trainer::run(const std::string& run_dir) {
                              {"optimizer_state_bytes", summary.optimizer_state_bytes},
                              {"optimizer_sharded", s.sharded != nullptr},
                              {"skipped_steps", summary.skipped_steps}});
-    if (s.pruner) out.set("sparsity", sparsity_json(*s.pruner));
+    if (s.pruner) {
+      out.set("sparsity", sparsity_json(*s.pruner));
+      removed_units_json(*s.pruner, out);
+    }
     if (summary.evaluated) {
       out.set("eval_loss", summary.final_eval.loss);
       out.set("eval_accuracy", summary.final_eval.accuracy);
