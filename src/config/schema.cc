@@ -142,6 +142,9 @@ const std::vector<OptionSpec>& schema() {
        "what is pruned: none (single weights by magnitude), or for bert whole units ranked by L2 norm over all "
        "layers: heads (attention heads), neurons (feed-forward neurons), both (each to prune.sparsity)",
        -1e300, "none|heads|neurons|both"},
+      {"prune.embeddings", T::kBool, "false",
+       "single-weight pruning also prunes embedding tables (parameters named *embeddings.*); off, as in the BERT "
+       "pruning literature: prune.sparsity then counts the encoder's and heads' weight matrices"},
       // run (continued)
       {"run.stop_signals", T::kString, "TERM,USR1,USR2",
        "signals that make training checkpoint at the next step and exit with code 75 (requeue); "

@@ -40,7 +40,9 @@ MagnitudePruner::MagnitudePruner(const std::vector<std::string>& names, const st
       for (const UnitMember& m : set.members) masked[m.param] = true;
     }
   } else {
-    for (size_t i = 0; i < params.size(); ++i) masked[i] = params[i].dim() >= 2;  // Note [Gradual pruning]: weights only
+    for (size_t i = 0; i < params.size(); ++i) {  // Note [Gradual pruning]: weight matrices, embeddings on request
+      masked[i] = params[i].dim() >= 2 && (structure.embeddings || names[i].find("embeddings.") == std::string::npos);
+    }
   }
   std::vector<size_t> slot(params.size());  // model parameter → index in params_
   for (size_t i = 0; i < params.size(); ++i) {

@@ -2,8 +2,10 @@
 // Global magnitude pruning with a gradual (cubic) schedule ([prune] options).
 //
 // Note [Gradual pruning]
-// The prunable tensors are the weights with two or more dimensions (Linear, Conv, Embedding);
-// biases and normalization weights are never pruned. After optimizer step t (counted from 1) the
+// The prunable tensors are the weights with two or more dimensions (Linear, Conv); embedding
+// tables (names with "embeddings.", bert's) only with prune.embeddings, since pruning studies
+// of BERT prune the encoder and leave the embeddings (a rare token's row is small because it
+// was rarely trained, not because it does not matter); biases and normalization weights never. After optimizer step t (counted from 1) the
 // target sparsity is Zhu & Gupta's cubic schedule
 //   s(t) = s_f · (1 − (1 − p)^3),  p = clamp((t − start) / (end − start), 0, 1),
 // reached at `end` and held after. Every `every` steps inside the schedule (and at `end`) the

@@ -11,6 +11,7 @@ namespace dpt::optim {
 PruneStructure prune_structure(const config::Config& config) {
   const std::string& structure = config.get_string("prune.structure");
   PruneStructure s;
+  s.embeddings = config.get_bool("prune.embeddings");
   s.heads = structure == "heads" || structure == "both";
   s.neurons = structure == "neurons" || structure == "both";
   if (!s.any()) return s;

@@ -31,6 +31,7 @@ struct PruneStructure {
   bool heads = false;
   bool neurons = false;
   int64_t attention_heads = 0;  // model.heads: the heads per layer
+  bool embeddings = false;      // prune.embeddings: single-weight pruning includes embedding tables
   bool any() const { return heads || neurons; }
 };
 

@@ -69,5 +69,18 @@ TEST(MagnitudePruner, GlobalMasksGrowAndStayZero) {
   EXPECT_EQ(params[2].grad().eq(0).sum().item<int64_t>(), 0);
 }
 
+// Embedding tables (bert's names) are left alone unless prune.embeddings asks for them.
+TEST(MagnitudePruner, EmbeddingTablesOnlyOnRequest) {
+  std::vector<at::Tensor> params = {at::randn({50, 8}), at::randn({8, 8}), at::randn({16, 8})};
+  const std::vector<std::string> names = {"bert.embeddings.word_embeddings.weight",
+                                          "bert.encoder.layer.0.attention.self.query.weight",
+                                          "bert.embeddings.position_embeddings.weight"};
+  EXPECT_EQ(MagnitudePruner(names, params, PruneSchedule{0.5, 0, 4, 2}).names(),
+            (std::vector<std::string>{names[1]}));
+  PruneStructure with_embeddings;
+  with_embeddings.embeddings = true;
+  EXPECT_EQ(MagnitudePruner(names, params, PruneSchedule{0.5, 0, 4, 2}, with_embeddings).names(), names);
+}
+
 }  // namespace
 }  // namespace dpt::optim
