@@ -22,12 +22,14 @@ namespace dpt::data {
 
 // Note [Batched hand-off]
 // Waking a sleeping thread costs several microseconds here (a futex call and, in a VM, an
-// interrupt to the other core), as much as building a small micro-batch. So neither side wakes
-// the other for every batch. When training is slower than the loader (the normal case) the
-// workers sleep on a full ring and the consumer wakes them once the ring has drained to
-// half. When the loader is slower (benchmarks, tiny models), a consumer that finds the ring
-// empty sleeps until the workers have filled it (or queued the end or an error), one wake-up
-// per `prefetch` batches. Throughput is unchanged — the faster side waits either way.
+// interrupt to the other core), as much as building a small micro-batch, and so does a lock
+// that the other side holds. So neither side wakes the other, or takes the lock, for every
+// batch. The consumer takes everything ready in the ring in one go (into taken_, its own) and
+// then wakes the workers, which sleep on a full ring meanwhile: when training is slower than
+// the loader (the normal case), one wake-up per `prefetch` batches. When the loader is slower
+// (benchmarks, tiny models), a consumer that has nothing left sleeps until the workers have
+// filled the ring (or put the end or an error). Throughput is unchanged — the faster side
+// waits either way. Up to 2 x prefetch batches exist at once: the ring's and those taken.
 
 // Note [Collation workers]
 // Building micro-batches (gathering shuffled rows into batch tensors) is most of the loader's
@@ -176,6 +178,7 @@ void Loader::stop() {
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   ring_.clear();
+  taken_.clear();
 }
 
 void Loader::restore(LoaderState state) {
@@ -261,20 +264,28 @@ Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& win
 }
 
 std::optional<Batch> Loader::next() {
-  std::unique_lock<std::mutex> lock(mutex_);
   if (error_) std::rethrow_exception(error_);
   if (finished_) return std::nullopt;
-  if (ready_ == 0) {
-    consumer_waiting_ = true;
-    not_empty_.wait(lock, [&] { return ready_ >= capacity() || ready_ends_; });
-    consumer_waiting_ = false;
+  if (taken_.empty()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (ready_ == 0) {
+      // A worker waiting for a slot behind a gap in the ring is woken here at the latest.
+      if (producers_waiting_ > 0) not_full_.notify_all();
+      consumer_waiting_ = true;
+      not_empty_.wait(lock, [&] { return ready_ >= capacity() || ready_ends_; });
+      consumer_waiting_ = false;
+    }
+    // Note [Batched hand-off]: everything ready in one go, then the workers refill the ring.
+    for (; ready_ > 0; --ready_, ++next_) {
+      std::optional<Item>& slot = ring_[static_cast<size_t>(next_ % capacity())];
+      taken_.push_back(std::move(*slot));
+      slot.reset();
+    }
+    ready_ends_ = false;
+    if (producers_waiting_ > 0) not_full_.notify_all();
   }
-  Item item = std::move(*ring_[static_cast<size_t>(next_ % capacity())]);
-  ring_[static_cast<size_t>(next_ % capacity())].reset();
-  ++next_;
-  --ready_;
-  // Note [Batched hand-off]; a worker whose item lies beyond a gap may wait longer: wake all.
-  if (producers_waiting_ > 0 && ready_ < half_queue()) not_full_.notify_all();
+  Item item = std::move(taken_.front());
+  taken_.pop_front();
   if (item.error) {
     error_ = item.error;
     finished_ = true;
@@ -284,7 +295,6 @@ std::optional<Batch> Loader::next() {
     finished_ = true;
     return std::nullopt;
   }
-  lock.unlock();
   advance_consumed(*item.batch);
   return std::move(item.batch);
 }

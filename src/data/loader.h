@@ -17,6 +17,7 @@
 //    thread-safe]); other HDF5 users in the process (checkpoints) must take it too.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -48,10 +49,10 @@ struct LoaderOptions {
   BatchGeometry geometry;
   int rank = 0;
   PlanOptions plan;
-  int prefetch = 4;  // micro-batches kept ready ahead of the consumer, >= 1
+  int prefetch = 4;  // micro-batches the workers keep ready ahead of the consumer, >= 1
   // Threads building micro-batches, >= 0; 0 = as many as this rank's share of the cores allows
   // (at most 4). Shards read through HDF5 (compressed, or DPT_DATA_NO_MMAP=1) use one.
-  int workers = 0;
+  int workers = 1;
   float pixel_mean = 0.0f, pixel_std = 1.0f;
   int64_t max_epochs = 0;  // train mode: end after this many epochs; 0 = never end
 };
@@ -125,7 +126,6 @@ class Loader {
   Batch build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker);
   bool put(int64_t seq, Item item);
   int64_t capacity() const { return options_.prefetch; }
-  int64_t half_queue() const { return (capacity() + 1) / 2; }
   void advance_consumed(const Batch& batch);
 
   LoaderOptions options_;
@@ -147,9 +147,12 @@ class Loader {
   int producers_waiting_ = 0;       // workers sleeping for room in the ring
   bool stop_ = false;
   bool consumer_waiting_ = false;   // next() sleeps until the ring is full (Note [Batched hand-off])
-  bool finished_ = false;           // the consumer has seen the end or an error
-  std::exception_ptr error_;
   std::vector<std::thread> threads_;
+
+  // The consumer's own: items taken from the ring (Note [Batched hand-off]) and how it ended.
+  std::deque<Item> taken_;
+  std::exception_ptr error_;
+  bool finished_ = false;  // the consumer has seen the end or an error
 
   // Counters of the workers, summed.
   mutable std::mutex stats_mutex_;
