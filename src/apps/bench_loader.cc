@@ -12,7 +12,8 @@
 // samples (1/W of the epoch) per second. "loader + normalize MB/s": the same epoch rate when the
 // consumer also turns every batch's input into normalized float32 on the CPU. The loader runs
 // as in training: one Loader for all
-// rounds, its background thread prefetching data.prefetch micro-batches.
+// rounds, its data.workers threads prefetching data.prefetch micro-batches. "loader thread"
+// columns sum the workers' time.
 #include <mpi.h>
 
 #include <boost/program_options.hpp>

@@ -14,7 +14,7 @@ namespace dpt::trace {
 // Tracks (Chrome trace "threads") of a rank.
 inline constexpr int kMainTrack = 0;  // the step loop
 inline constexpr int kCommTrack = 1;  // the communication thread
-inline constexpr int kDataTrack = 2;  // the loader's reader thread
+inline constexpr int kDataTrack = 2;  // the loader's worker 0; worker w uses kDataTrack + w
 
 class Sink {
  public:

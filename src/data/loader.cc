@@ -1,5 +1,9 @@
 #include "data/loader.h"
 
+#include <sched.h>
+
+#include <algorithm>
+
 #include "common/error.h"
 #include "common/timer.h"
 #include "common/trace.h"
@@ -8,28 +12,43 @@
 namespace dpt::data {
 
 // Note [Loader shutdown]
-// The background thread blocks in one place only: push(), waiting for room in the queue.
-// stop() sets stop_ under the mutex and wakes it, so push() returns false and the thread
-// unwinds at once (a block read already under way finishes first: milliseconds). The consumer
-// blocks only in next(), which the thread always satisfies in the end: with a batch, the end
-// marker or its error (it catches everything). So neither side waits for the other forever,
-// whether the consumer stops early, throws (the destructor runs during unwinding), or calls
-// restore().
+// A worker blocks in one place only: put(), waiting for room in the ring. stop() sets stop_
+// under the mutex and wakes them all, so put() returns false and each worker unwinds at once (a
+// block read already under way finishes first: milliseconds). The consumer blocks only in
+// next(), which the workers always satisfy in the end: with a batch, the end marker or an error
+// (each catches everything and puts it in the place of the item it was building). So neither
+// side waits for the other forever, whether the consumer stops early, throws (the destructor
+// runs during unwinding), or calls restore().
 
 // Note [Batched hand-off]
 // Waking a sleeping thread costs several microseconds here (a futex call and, in a VM, an
-// interrupt to the other core), as much as building a small micro-batch. So neither side wakes
-// the other for every batch. When training is slower than the loader (the normal case) the
-// producer sleeps on a full queue and the consumer wakes it once the queue has drained to
-// half. When the loader is slower (benchmarks, tiny models), a consumer that finds the queue
-// empty sleeps until the producer has filled it (or queued the end or an error), one wake-up
-// per `prefetch` batches. Throughput is unchanged — the faster side waits either way.
+// interrupt to the other core), as much as building a small micro-batch, and so does a lock
+// that the other side holds. So neither side wakes the other, or takes the lock, for every
+// batch. The consumer takes everything ready in the ring in one go (into taken_, its own) and
+// then wakes the workers, which sleep on a full ring meanwhile: when training is slower than
+// the loader (the normal case), one wake-up per `prefetch` batches. When the loader is slower
+// (benchmarks, tiny models), a consumer that has nothing left sleeps until the workers have
+// filled the ring (or put the end or an error). Throughput is unchanged — the faster side
+// waits either way. Up to 2 x prefetch batches exist at once: the ring's and those taken.
+
+// Note [Collation workers]
+// Building micro-batches (gathering shuffled rows into batch tensors) is most of the loader's
+// work, and one thread gathers at most ~7 GB/s here. With W workers, worker w builds the items
+// seq ≡ w (mod W) of the sequence of micro-batches, each with its own BlockReader and window
+// (it loads the blocks its batches touch; for mapped shards that is row pointers and a
+// read-ahead, no copy), and puts item seq into ring slot seq % prefetch once the consumer has
+// taken item seq - prefetch. The consumer takes the items in sequence order, so the batches,
+// their order and the first error are those of one worker; an error is put in the place of the
+// batch that hit it. The ring holds `prefetch` items and each worker one more in the making.
+// Shards read through HDF5 get one worker: H5Dread runs under the process-wide HDF5 lock, and
+// W workers would read every block W times.
 
 // The blocks of one epoch that the current micro-batch touches, loaded on demand; retired
 // blocks go back to a pool so their buffers are reused (no allocation per block).
 class BlockWindow {
  public:
-  explicit BlockWindow(BlockReader& reader) : reader_(reader) {}
+  // Spans go to the timeline track `track` (one per worker).
+  BlockWindow(BlockReader& reader, int track) : reader_(reader), track_(track) {}
 
   const BlockData& get(int64_t epoch, int64_t index) {
     for (const auto& b : loaded_) {
@@ -43,7 +62,7 @@ class BlockWindow {
       pool_.pop_back();
     }
     Stopwatch watch;
-    DPT_TRACE_SPAN("read block", trace::kDataTrack);
+    DPT_TRACE_SPAN("read block", track_);
     reader_.read(epoch, index, data.get());
     read_seconds_ += watch.seconds();
     ++blocks_read_;
@@ -69,6 +88,7 @@ class BlockWindow {
 
  private:
   BlockReader& reader_;
+  int track_;
   std::vector<std::unique_ptr<BlockData>> loaded_;
   std::vector<std::unique_ptr<BlockData>> pool_;
   double read_seconds_ = 0;
@@ -82,9 +102,19 @@ LoaderOptions loader_options_from_config(const config::Config& config, const std
   o.plan.shuffle = config.get_bool("data.shuffle");
   o.plan.shuffle_block = config.get_int("data.shuffle_block");
   o.prefetch = static_cast<int>(config.get_int("data.prefetch"));
+  o.workers = static_cast<int>(config.get_int("data.workers"));
   o.pixel_mean = static_cast<float>(config.get_double("data.pixel_mean"));
   o.pixel_std = static_cast<float>(config.get_double("data.pixel_std"));
   return o;
+}
+
+int auto_loader_workers(int world_size) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const int affinity = ::sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed) : 1;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Ranks pinned to their own cores see only those; unpinned ranks on one node share all of them.
+  return std::clamp(std::min(affinity, cores / std::max(1, world_size)), 1, 4);
 }
 
 Loader::Loader(LoaderOptions options, LoaderState start_state) : options_(std::move(options)) {
@@ -93,6 +123,7 @@ Loader::Loader(LoaderOptions options, LoaderState start_state) : options_(std::m
   DPT_CHECK(options_.rank >= 0 && options_.rank < g.world_size, InternalError,
             "loader rank " << options_.rank << " outside world size " << g.world_size);
   DPT_CHECK(options_.prefetch >= 1, ConfigError, "data.prefetch must be >= 1, got " << options_.prefetch);
+  DPT_CHECK(options_.workers >= 0, ConfigError, "data.workers must be >= 0 (0 = automatic), got " << options_.workers);
   dataset_ = std::make_unique<Dataset>(options_.dir);
   plan_ = std::make_unique<SamplePlan>(dataset_->manifest().shard_sizes(), options_.plan);
   const bool train = options_.mode == LoaderMode::kTrain;
@@ -102,7 +133,13 @@ Loader::Loader(LoaderOptions options, LoaderState start_state) : options_(std::m
                                              "larger dataset");
   steps_per_epoch_ = data::steps_per_epoch(plan_->total(), g.global_batch, train);
   std::vector<std::string> paths;
-  for (size_t i = 0; i < dataset_->num_shards(); ++i) paths.push_back(dataset_->shard(i).path());
+  bool mapped = true;
+  for (size_t i = 0; i < dataset_->num_shards(); ++i) {
+    paths.push_back(dataset_->shard(i).path());
+    for (size_t f = 0; f < dataset_->manifest().fields.size(); ++f) mapped = mapped && dataset_->shard(i).is_mapped(f);
+  }
+  // Note [Collation workers]
+  workers_ = !mapped ? 1 : options_.workers > 0 ? options_.workers : auto_loader_workers(g.world_size);
   builder_ = std::make_unique<BatchBuilder>(dataset_->manifest(), paths, options_.pixel_mean, options_.pixel_std);
   consumed_ = normalize(start_state);
   start(consumed_);
@@ -126,7 +163,10 @@ LoaderState Loader::normalize(LoaderState s) const {
 
 void Loader::start(LoaderState from) {
   stop_ = false;
-  thread_ = std::thread(&Loader::run, this, from);
+  ring_.assign(static_cast<size_t>(capacity()), std::nullopt);
+  next_ = ready_ = 0;
+  ready_ends_ = false;
+  for (int w = 0; w < workers_; ++w) threads_.emplace_back(&Loader::run, this, w, from);
 }
 
 void Loader::stop() {
@@ -135,8 +175,10 @@ void Loader::stop() {
     stop_ = true;
   }
   not_full_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  queue_.clear();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  ring_.clear();
+  taken_.clear();
 }
 
 void Loader::restore(LoaderState state) {
@@ -148,78 +190,102 @@ void Loader::restore(LoaderState state) {
   start(s);
 }
 
-bool Loader::push(Item item) {
-  const bool last = !item.batch.has_value();  // the end marker or an error
+bool Loader::put(int64_t seq, Item item) {
   std::unique_lock<std::mutex> lock(mutex_);
-  not_full_.wait(lock, [&] { return stop_ || queue_.size() < capacity(); });
+  if (!stop_ && seq >= next_ + capacity()) {
+    ++producers_waiting_;
+    not_full_.wait(lock, [&] { return stop_ || seq < next_ + capacity(); });
+    --producers_waiting_;
+  }
   if (stop_) return false;
-  queue_.push_back(std::move(item));
+  ring_[static_cast<size_t>(seq % capacity())] = std::move(item);
+  // Extend the run of items the consumer can take.
+  while (!ready_ends_ && ready_ < capacity()) {
+    const std::optional<Item>& slot = ring_[static_cast<size_t>((next_ + ready_) % capacity())];
+    if (!slot) break;
+    ++ready_;
+    ready_ends_ = !slot->batch.has_value();
+  }
   // Note [Batched hand-off]
-  if (consumer_waiting_ && (last || queue_.size() >= capacity())) not_empty_.notify_one();
+  if (consumer_waiting_ && (ready_ends_ || ready_ >= capacity())) not_empty_.notify_one();
   return true;
 }
 
-void Loader::run(LoaderState from) {
+void Loader::run(int worker, LoaderState from) {
+  int64_t seq = 0;  // the item being built, or the next one when it is another worker's
   try {
     BlockReader reader(*dataset_, *plan_);
-    BlockWindow window(reader);
+    BlockWindow window(reader, trace::kDataTrack + worker);
+    const BatchGeometry& g = options_.geometry;
     const bool train = options_.mode == LoaderMode::kTrain;
     for (LoaderState s = from; train ? (options_.max_epochs == 0 || s.epoch < options_.max_epochs) : s.epoch < 1;
          s = {s.epoch + 1, 0}) {
-      produce_epoch(s.epoch, s.position / options_.geometry.global_batch, window);
+      for (int64_t step = s.position / g.global_batch; step < steps_per_epoch_; ++step) {
+        for (int64_t micro = 0; micro < g.micro_steps(); ++micro, ++seq) {
+          if (seq % workers_ != worker) continue;
+          if (!put(seq, Item{build(s.epoch, step, micro, window, worker), nullptr, false})) return;
+        }
+      }
       std::lock_guard<std::mutex> lock(mutex_);
       if (stop_) return;
     }
-    push(Item{std::nullopt, nullptr, true});
+    if (seq % workers_ == worker) put(seq, Item{std::nullopt, nullptr, true});
   } catch (...) {
-    push(Item{std::nullopt, std::current_exception(), false});
+    put(seq + (worker - seq % workers_ + workers_) % workers_, Item{std::nullopt, std::current_exception(), false});
   }
 }
 
-void Loader::produce_epoch(int64_t epoch, int64_t first_step, BlockWindow& window) {
+Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker) {
   const BatchGeometry& g = options_.geometry;
   const int64_t block_size = plan_->block_size();
-  auto block_at = [&](int64_t k) -> const BlockData& { return window.get(epoch, k); };
-  for (int64_t step = first_step; step < steps_per_epoch_; ++step) {
-    for (int64_t micro = 0; micro < g.micro_steps(); ++micro) {
-      const int64_t begin = g.micro_batch_begin(step, micro, options_.rank);
-      const double read_before = window.read_seconds();
-      Stopwatch watch;
-      window.retire_before(epoch, begin / block_size);
-      Batch batch = [&] {
-        DPT_TRACE_SPAN("build batch", trace::kDataTrack);
-        return builder_->build(begin, g.micro_batch, plan_->total(), block_size, block_at);
-      }();
-      batch.epoch = epoch;
-      batch.step = step;
-      batch.micro_step = micro;
-      batch.last_micro_step = micro + 1 == g.micro_steps();
-      batch.last_step = step + 1 == steps_per_epoch_;
-      const double read = window.read_seconds() - read_before;
-      read_seconds_ = read_seconds_ + read;
-      collate_seconds_ = collate_seconds_ + (watch.seconds() - read);
-      blocks_read_ = window.blocks_read();
-      hdf5_bytes_ = window.hdf5_bytes();
-      ++batches_built_;
-      if (!push(Item{std::move(batch), nullptr, false})) return;
-    }
-  }
+  const int64_t begin = g.micro_batch_begin(step, micro, options_.rank);
+  const double read_before = window.read_seconds();
+  const int64_t blocks_before = window.blocks_read(), hdf5_before = window.hdf5_bytes();
+  Stopwatch watch;
+  window.retire_before(epoch, begin / block_size);
+  Batch batch = [&] {
+    DPT_TRACE_SPAN("build batch", trace::kDataTrack + worker);
+    return builder_->build(begin, g.micro_batch, plan_->total(), block_size,
+                           [&](int64_t k) -> const BlockData& { return window.get(epoch, k); });
+  }();
+  batch.epoch = epoch;
+  batch.step = step;
+  batch.micro_step = micro;
+  batch.last_micro_step = micro + 1 == g.micro_steps();
+  batch.last_step = step + 1 == steps_per_epoch_;
+  const double read = window.read_seconds() - read_before;
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  stats_.read_seconds += read;
+  stats_.collate_seconds += watch.seconds() - read;
+  stats_.blocks_read += window.blocks_read() - blocks_before;
+  stats_.hdf5_bytes += window.hdf5_bytes() - hdf5_before;
+  ++stats_.batches_built;
+  return batch;
 }
 
 std::optional<Batch> Loader::next() {
-  std::unique_lock<std::mutex> lock(mutex_);
   if (error_) std::rethrow_exception(error_);
   if (finished_) return std::nullopt;
-  if (queue_.empty()) {
-    consumer_waiting_ = true;
-    not_empty_.wait(lock, [&] {
-      return queue_.size() >= capacity() || (!queue_.empty() && !queue_.back().batch.has_value());
-    });
-    consumer_waiting_ = false;
+  if (taken_.empty()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (ready_ == 0) {
+      // A worker waiting for a slot behind a gap in the ring is woken here at the latest.
+      if (producers_waiting_ > 0) not_full_.notify_all();
+      consumer_waiting_ = true;
+      not_empty_.wait(lock, [&] { return ready_ >= capacity() || ready_ends_; });
+      consumer_waiting_ = false;
+    }
+    // Note [Batched hand-off]: everything ready in one go, then the workers refill the ring.
+    for (; ready_ > 0; --ready_, ++next_) {
+      std::optional<Item>& slot = ring_[static_cast<size_t>(next_ % capacity())];
+      taken_.push_back(std::move(*slot));
+      slot.reset();
+    }
+    ready_ends_ = false;
+    if (producers_waiting_ > 0) not_full_.notify_all();
   }
-  Item item = std::move(queue_.front());
-  queue_.pop_front();
-  if (queue_.size() + 1 == half_queue()) not_full_.notify_one();  // Note [Batched hand-off]
+  Item item = std::move(taken_.front());
+  taken_.pop_front();
   if (item.error) {
     error_ = item.error;
     finished_ = true;
@@ -229,7 +295,6 @@ std::optional<Batch> Loader::next() {
     finished_ = true;
     return std::nullopt;
   }
-  lock.unlock();
   advance_consumed(*item.batch);
   return std::move(item.batch);
 }
@@ -241,13 +306,8 @@ void Loader::advance_consumed(const Batch& batch) {
 }
 
 LoaderStats Loader::stats() const {
-  LoaderStats s;
-  s.hdf5_bytes = hdf5_bytes_;
-  s.blocks_read = blocks_read_;
-  s.batches_built = batches_built_;
-  s.read_seconds = read_seconds_;
-  s.collate_seconds = collate_seconds_;
-  return s;
+  std::lock_guard<std::mutex> lock(stats_mutex_);
+  return stats_;
 }
 
 }  // namespace dpt::data

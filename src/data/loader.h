@@ -1,20 +1,20 @@
 #pragma once
-// The per-rank data loader: a background thread reads whole blocks of the sample order
-// (data/sample_plan.h) from the shards, permutes them in memory, builds this rank's
-// micro-batches and keeps up to `prefetch` of them ready in a bounded queue.
+// The per-rank data loader: background threads read whole blocks of the sample order
+// (data/sample_plan.h) from the shards, permute them in memory, build this rank's
+// micro-batches and keep up to `prefetch` of them ready, in order (Note [Collation workers]).
 //
 // Contract:
 //  - Every rank constructs its Loader with the same dataset, plan options and geometry; each
 //    gets the micro-batches of Note [Global batches] for its rank. No communication happens
 //    here: the order is a pure function, so ranks agree without talking.
 //  - next(), state() and restore() are called from one consumer thread. next() blocks until
-//    a batch is ready. An error in the background thread (an unreadable shard, a label out of
-//    range) is rethrown by next(), which then keeps rethrowing it.
-//  - The destructor stops and joins the background thread. It never waits for the consumer,
+//    a batch is ready. An error in a background thread (an unreadable shard, a label out of
+//    range) is rethrown by next() in place of the batch it hit, which then keeps rethrowing it.
+//  - The batches, their order and the errors do not depend on the number of workers.
+//  - The destructor stops and joins the background threads. It never waits for the consumer,
 //    so a consumer that stops early or throws never hangs (Note [Loader shutdown]).
-//  - HDF5 is used from the background thread under the HDF5 lock (Note [HDF5 is not
+//  - HDF5 is used from the background threads under the HDF5 lock (Note [HDF5 is not
 //    thread-safe]); other HDF5 users in the process (checkpoints) must take it too.
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "data/batch.h"
 #include "data/dataset.h"
@@ -48,13 +49,16 @@ struct LoaderOptions {
   BatchGeometry geometry;
   int rank = 0;
   PlanOptions plan;
-  int prefetch = 4;  // micro-batches kept ready ahead of the consumer, >= 1
+  int prefetch = 4;  // micro-batches the workers keep ready ahead of the consumer, >= 1
+  // Threads building micro-batches, >= 0; 0 = as many as this rank's share of the cores allows
+  // (at most 4). Shards read through HDF5 (compressed, or DPT_DATA_NO_MMAP=1) use one.
+  int workers = 1;
   float pixel_mean = 0.0f, pixel_std = 1.0f;
   int64_t max_epochs = 0;  // train mode: end after this many epochs; 0 = never end
 };
 
 // The [data] options of `config` for the split `dir` (seed, shuffle, shuffle_block, prefetch,
-// pixel_mean, pixel_std). Geometry, rank and mode are the caller's.
+// workers, pixel_mean, pixel_std). Geometry, rank and mode are the caller's.
 LoaderOptions loader_options_from_config(const config::Config& config, const std::string& dir);
 
 // Where an epoch stands: `position` samples of epoch `epoch` have been consumed in whole
@@ -69,9 +73,13 @@ struct LoaderStats {
   int64_t hdf5_bytes = 0;      // bytes copied through H5Dread (0 when every shard is mapped)
   int64_t blocks_read = 0;
   int64_t batches_built = 0;
-  double read_seconds = 0;     // background thread, reading blocks
-  double collate_seconds = 0;  // background thread, building batches
+  double read_seconds = 0;     // background threads, reading blocks (summed over workers)
+  double collate_seconds = 0;  // background threads, building batches (summed over workers)
 };
+
+// The workers LoaderOptions::workers = 0 stands for: the cores this process may run on, divided
+// among the `world_size` ranks when they could share them, at least 1 and at most 4.
+int auto_loader_workers(int world_size);
 
 class Loader {
  public:
@@ -99,7 +107,9 @@ class Loader {
   int64_t global_batch() const { return options_.geometry.global_batch; }
   const Manifest& manifest() const { return dataset_->manifest(); }
   const SamplePlan& plan() const { return *plan_; }
-  // Counters of the background thread (read after it has stopped or approximately).
+  // Threads building batches (Note [Collation workers]).
+  int workers() const { return workers_; }
+  // Counters of the background threads (read after they have stopped or approximately).
   LoaderStats stats() const;
 
  private:
@@ -112,11 +122,10 @@ class Loader {
   LoaderState normalize(LoaderState state) const;
   void start(LoaderState from);
   void stop();
-  void run(LoaderState from);
-  void produce_epoch(int64_t epoch, int64_t first_step, BlockWindow& window);
-  bool push(Item item);
-  size_t capacity() const { return static_cast<size_t>(options_.prefetch); }
-  size_t half_queue() const { return (capacity() + 1) / 2; }
+  void run(int worker, LoaderState from);
+  Batch build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker);
+  bool put(int64_t seq, Item item);
+  int64_t capacity() const { return options_.prefetch; }
   void advance_consumed(const Batch& batch);
 
   LoaderOptions options_;
@@ -124,21 +133,30 @@ class Loader {
   std::unique_ptr<SamplePlan> plan_;
   std::unique_ptr<BatchBuilder> builder_;
   int64_t steps_per_epoch_ = 0;
+  int workers_ = 1;
   LoaderState consumed_;
 
-  // The queue between the background thread and the consumer.
+  // The ring between the workers and the consumer (Note [Collation workers]): item number `seq`
+  // (counted from the last start) waits in ring_[seq % capacity] until the consumer takes it.
   std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<Item> queue_;
+  std::vector<std::optional<Item>> ring_;
+  int64_t next_ = 0;                // the item the consumer takes next
+  int64_t ready_ = 0;               // items next_, next_ + 1, ... that are in the ring
+  bool ready_ends_ = false;         // the last of those is the end marker or an error
+  int producers_waiting_ = 0;       // workers sleeping for room in the ring
   bool stop_ = false;
-  bool consumer_waiting_ = false;  // next() sleeps until the queue is full (Note [Batched hand-off])
-  bool finished_ = false;          // the consumer has seen the end or an error
-  std::exception_ptr error_;
-  std::thread thread_;
+  bool consumer_waiting_ = false;   // next() sleeps until the ring is full (Note [Batched hand-off])
+  std::vector<std::thread> threads_;
 
-  // Counters written by the background thread.
-  std::atomic<int64_t> hdf5_bytes_{0}, blocks_read_{0}, batches_built_{0};
-  std::atomic<double> read_seconds_{0}, collate_seconds_{0};
+  // The consumer's own: items taken from the ring (Note [Batched hand-off]) and how it ended.
+  std::deque<Item> taken_;
+  std::exception_ptr error_;
+  bool finished_ = false;  // the consumer has seen the end or an error
+
+  // Counters of the workers, summed.
+  mutable std::mutex stats_mutex_;
+  LoaderStats stats_;
 };
 
 }  // namespace dpt::data

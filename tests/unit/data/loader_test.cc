@@ -152,6 +152,55 @@ TEST_F(LoaderTest, CompressedShardsLoadTheSameBatches) {
   EXPECT_GT(compressed.stats().hdf5_bytes, 0);
 }
 
+// Note [Collation workers]: any number of workers delivers the batches of one worker, bit for
+// bit, also after a restore and with a ring shorter than the number of workers.
+TEST_F(LoaderTest, WorkersDeliverTheBatchesOfOneWorker) {
+  auto run = [&](int workers, int prefetch) {
+    LoaderOptions o = options(dir(), 16, 4);
+    o.max_epochs = 2;
+    o.workers = workers;
+    o.prefetch = prefetch;
+    Loader loader(o);
+    EXPECT_EQ(loader.workers(), workers);
+    std::vector<Batch> out;
+    while (auto batch = loader.next()) {
+      out.push_back(std::move(*batch));
+      if (out.size() == 9) loader.restore({0, 32});  // back to step 2 of epoch 0: 8 micro-batches again
+    }
+    EXPECT_GE(loader.stats().batches_built, static_cast<int64_t>(out.size()));  // summed over workers
+    return out;
+  };
+  const std::vector<Batch> one = run(1, 3);
+  ASSERT_EQ(one.size(), 9u + 2 * 6 * 4 - 8);
+  for (int workers : {2, 3, 5}) {
+    for (int prefetch : {1, 2, 8}) {
+      const std::vector<Batch> many = run(workers, prefetch);
+      ASSERT_EQ(many.size(), one.size()) << workers << " workers, prefetch " << prefetch;
+      for (size_t i = 0; i < one.size(); ++i) {
+        EXPECT_EQ(many[i].epoch, one[i].epoch);
+        EXPECT_EQ(many[i].step, one[i].step);
+        EXPECT_EQ(many[i].micro_step, one[i].micro_step);
+        EXPECT_EQ(many[i].sample_ids, one[i].sample_ids);
+        EXPECT_TRUE(at::equal(many[i].input, one[i].input)) << "batch " << i << ", " << workers << " workers";
+        EXPECT_TRUE(at::equal(many[i].label, one[i].label)) << "batch " << i << ", " << workers << " workers";
+      }
+    }
+  }
+}
+
+TEST_F(LoaderTest, ShardsReadThroughHdf5UseOneWorker) {
+  for (const bool no_mmap : {false, true}) {
+    testing::ScopedNoMmap env(no_mmap);
+    LoaderOptions o = options(dir(), 16, 4);
+    o.workers = 3;
+    Loader loader(o);
+    EXPECT_EQ(loader.workers(), no_mmap ? 1 : 3);
+  }
+  EXPECT_GE(auto_loader_workers(1), 1);
+  EXPECT_LE(auto_loader_workers(1), 4);
+  EXPECT_EQ(auto_loader_workers(1 << 20), 1);  // more ranks than cores: one each
+}
+
 TEST_F(LoaderTest, WorldSizesSplitTheSameGlobalSequence) {
   // Ranks emulated in one process: the loader itself never communicates.
   std::vector<int64_t> single;

@@ -149,23 +149,26 @@ TEST_F(Validation, LoaderNamesShardAndRowOfABadLabel) {
   std::vector<uint8_t> labels(data_.labels.begin() + 20, data_.labels.begin() + 40);
   labels[7] = 10;
   replace_shard(1, testing::synthetic_fields(data_), {data_.images.data() + 20 * 16, labels.data()}, 20);
-  LoaderOptions o;
-  o.dir = dir();
-  o.geometry = {10, 10, 1};
-  o.plan.shuffle = false;
-  Loader loader(o);  // opening succeeds: labels are checked as batches are built
-  EXPECT_TRUE(loader.next().has_value());
-  EXPECT_TRUE(loader.next().has_value());
-  std::string error;
-  try {
-    loader.next();
-  } catch (const DataError& e) {
-    error = e.what();
+  for (int workers : {1, 3}) {  // the same batch fails whichever worker builds it (Note [Collation workers])
+    LoaderOptions o;
+    o.dir = dir();
+    o.geometry = {10, 10, 1};
+    o.plan.shuffle = false;
+    o.workers = workers;
+    Loader loader(o);  // opening succeeds: labels are checked as batches are built
+    EXPECT_TRUE(loader.next().has_value());
+    EXPECT_TRUE(loader.next().has_value());
+    std::string error;
+    try {
+      loader.next();
+    } catch (const DataError& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find("label 10 out of range [0, 10) in field 'y' of shard '" + shard(1) + "', row 7"),
+              std::string::npos)
+        << error << " (" << workers << " workers)";
+    EXPECT_THROW(loader.next(), DataError);  // and it stays failed
   }
-  EXPECT_NE(error.find("label 10 out of range [0, 10) in field 'y' of shard '" + shard(1) + "', row 7"),
-            std::string::npos)
-      << error;
-  EXPECT_THROW(loader.next(), DataError);  // and it stays failed
 }
 
 TEST_F(Validation, FewerSamplesThanOneGlobalBatch) {
