@@ -22,7 +22,7 @@ run pre --config "$DPT_SOURCE_DIR/configs/text_pretrain_mlm.ini" --data.train="$
 run cls --config "$DPT_SOURCE_DIR/configs/text_finetune_cls.ini" --data.train="$work/data/cls/train" \
   --data.test="$work/data/cls/test" --train.init_from="$work/runs/pre" --train.epochs=0 --train.steps=60 \
   --optim.lr=0.001 --optim.warmup_steps=5
-grep -q "train.init_from $work/runs/pre: loaded 37 tensors" "$work/cls.txt" || { cat "$work/cls.txt"; exit 1; }
+grep -q "train.init_from $work/runs/pre: loaded 39 tensors" "$work/cls.txt" || { cat "$work/cls.txt"; exit 1; }
 grep -q "new, initialized here: bert.pooler.dense.bias bert.pooler.dense.weight classifier.bias classifier.weight" \
   "$work/cls.txt" || { cat "$work/cls.txt"; exit 1; }
 mpiexec -n 2 "$DPTRAIN" eval --checkpoint "$work/runs/pre/checkpoints/step_00000300.h5" >"$work/eval_pre.txt" 2>&1 ||
