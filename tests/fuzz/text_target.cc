@@ -10,7 +10,9 @@
 //     and valid UTF-8 is never rejected;
 //   - every id is in the vocabulary; the same text encodes to the same ids twice with one
 //     tokenizer (its scratch buffers reused) and with a fresh one;
-//   - each word's pieces ("##" dropped) re-join to the word, unless the word is [UNK] alone.
+//   - each word's pieces ("##" dropped) re-join to the word, each the longest match at its place,
+//     unless the word is [UNK] alone (and then the word, if not too long, is no token).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -105,14 +107,28 @@ void tokenize(const Vocab& vocab, text::TokenizerOptions options, const std::str
     std::vector<int32_t> word_ids;
     tokenizer.encode_word(word, &word_ids);
     pieces += word_ids.size();
-    if (word_ids.size() == 1 && word_ids[0] == vocab.special().unk) continue;
+    if (word_ids.size() == 1 && word_ids[0] == vocab.special().unk) {
+      const bool short_word = std::count_if(word.begin(), word.end(), text::is_utf8_lead) <= options.max_word_chars;
+      if (short_word && vocab.find(word) >= 0) finding("text", "a word that is a token became [UNK]");
+      continue;
+    }
     std::string joined;
     for (size_t k = 0; k < word_ids.size(); ++k) {
       const std::string& token = vocab.token(word_ids[k]);
       if (word_ids[k] == vocab.special().unk) finding("text", "[UNK] inside a word's pieces");
-      joined += k == 0 ? token : token.substr(2);
+      const std::string piece = k == 0 ? token : token.substr(2);
+      if (word.substr(joined.size(), piece.size()) != piece) finding("text", "a word's pieces do not re-join to the word");
+      // Longest match first: no longer piece from here on is a token.
+      for (size_t end = joined.size() + piece.size() + 1; end <= word.size(); ++end) {
+        if (end < word.size() && !text::is_utf8_lead(word[end])) continue;
+        const std::string_view longer = word.substr(joined.size(), end - joined.size());
+        if ((k == 0 ? vocab.find(longer) : vocab.find_continuation(longer)) >= 0) {
+          finding("text", "a piece is not the longest match");
+        }
+      }
+      joined += piece;
     }
-    if (joined != word) finding("text", "a word's pieces do not re-join to the word");
+    if (joined.size() != word.size()) finding("text", "a word's pieces do not re-join to the word");
   }
   if (pieces != ids.size()) finding("text", "the words' pieces are not the text's ids");
 }
