@@ -1,6 +1,6 @@
 // Fuzz target: the WordPiece vocabulary reader and the tokenizer (text/vocab.h,
 // text/tokenizer.h). The bytes before the first NUL are a vocab.txt (loaded from a file, as
-// `--text.vocab` is); the bytes after it are text, tokenized with a small fixed vocabulary
+// `--vocab` is); the bytes after it are text, tokenized with a small fixed vocabulary
 // (uncased and cased) and, when the vocab.txt was accepted, with that one too. Checks beyond
 // "no crash":
 //   - an accepted vocab.txt has one token per line, finds each token at its last line's id,
@@ -43,7 +43,7 @@ const Vocab& fixed_vocab() {
   return vocab;
 }
 
-// The vocab.txt checks; returns the vocabulary or nothing when it was rejected.
+// Loads the vocab.txt into *out and checks it; false when it was rejected.
 bool load_vocab(const uint8_t* data, size_t size, Vocab* out) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   try {

@@ -92,14 +92,9 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
   const int64_t micro = kGlobalBatch / (world * accumulation);
   std::unique_ptr<ddp::GradReducer> reducer;
   if (comm != nullptr) reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, small_buckets(2048, 8192));
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = micro_batch_start(step, kGlobalBatch, m++, world, rank, micro);
-      return task->prepare(batch_of(data, start, micro), at::kCPU);
-    };
-    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
-  }
+  train_steps({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, kSteps,
+              kGlobalBatch, world, rank, micro,
+              [&](int64_t start, int64_t b) { return task->prepare(batch_of(data, start, b), at::kCPU); });
   return params;
 }
 

@@ -44,14 +44,9 @@ std::vector<at::Tensor> train(const Case& c, const TinyData& data, comm::Communi
   std::unique_ptr<ddp::GradReducer> reducer;
   if (comm != nullptr) reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, small_buckets(1024, 4096));
   const auto task = make_task(cfg, {}, SpecialTokens{});
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = micro_batch_start(step, kGlobalBatch, m++, world, rank, micro);
-      return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
-    };
-    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
-  }
+  train_steps({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, kSteps,
+              kGlobalBatch, world, rank, micro,
+              [&](int64_t start, int64_t b) { return MicroBatch{data.x.narrow(0, start, b), data.y.narrow(0, start, b)}; });
   return params;
 }
 

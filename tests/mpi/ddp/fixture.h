@@ -2,7 +2,7 @@
 // What the ddp equivalence tests share (equivalence_test.cc, bert_equivalence_test.cc,
 // sharded_test.cc and tests/gpu/equivalence_gpu_test.cc): the small models they train (8x8
 // inputs, 4 classes), their data, the named parameters a reducer takes, small gradient buckets,
-// the micro-batch layout and the comparison of the trained parameters.
+// the steps over the micro-batch layout and the comparison of the trained parameters.
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "ddp/grad_reducer.h"
 #include "models/model.h"
+#include "train/step.h"
 
 namespace dpt::train {
 
@@ -61,9 +62,17 @@ inline ddp::ReducerOptions small_buckets(int64_t first_bucket_bytes, int64_t buc
   return options;
 }
 
-// DESIGN.md §3: rank r's micro-batch m of step s is [s·G + m·W·b + r·b, +b).
-inline int64_t micro_batch_start(int64_t step, int64_t global_batch, int64_t m, int world, int rank, int64_t micro) {
-  return step * global_batch + m * world * micro + rank * micro;
+// Runs `steps` optimizer steps of `setup` on a global batch of `global_batch` samples, this
+// rank's share cut into micro-batches of `micro`; `batch(start, micro)` makes the micro-batch
+// of rows [start, start + micro). DESIGN.md §3: rank r's micro-batch m of step s starts at
+// s·G + m·W·b + r·b.
+template <class MakeBatch>
+void train_steps(const StepSetup& setup, int64_t steps, int64_t global_batch, int world, int rank, int64_t micro,
+                 MakeBatch batch) {
+  for (int64_t step = 0; step < steps; ++step) {
+    int64_t m = 0;
+    train_step(setup, [&] { return batch(step * global_batch + m++ * world * micro + rank * micro, micro); });
+  }
 }
 
 // The largest max|a - b| / max(max|a|, floor) over the tensors, in float64.

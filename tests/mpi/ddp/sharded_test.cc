@@ -67,17 +67,10 @@ void train(const Case& c, Run& run, comm::Communicator& comm) {
   const TinyData data = tiny_data(kSteps * kGlobalBatch, c.float64);
   const int64_t micro = kGlobalBatch / (comm.size() * c.accumulation);
   const auto task = make_task(make_config(c), {}, SpecialTokens{});
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = micro_batch_start(step, kGlobalBatch, m++, comm.size(), comm.rank(), micro);
-      return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
-    };
-    StepSetup setup{*run.model, *task, run.plain.get(), run.reducer.get(), &comm, run.params, c.accumulation,
-                    c.clip_norm};
-    setup.sharded = run.sharded.get();
-    train_step(setup, next);
-  }
+  StepSetup setup{*run.model, *task, run.plain.get(), run.reducer.get(), &comm, run.params, c.accumulation, c.clip_norm};
+  setup.sharded = run.sharded.get();
+  train_steps(setup, kSteps, kGlobalBatch, comm.size(), comm.rank(), micro,
+              [&](int64_t start, int64_t b) { return MicroBatch{data.x.narrow(0, start, b), data.y.narrow(0, start, b)}; });
 }
 
 // Every parameter's state, whole: each rank's pieces at their offsets, summed over the ranks.
