@@ -5,7 +5,7 @@
 # (tests/fuzz/regressions/<target>/) are replayed first.
 #
 #   launch/fuzz.sh [--seconds N] [--runs N] [--seed S] [target...]
-#                                    # targets: config idx manifest (default: all)
+#                                    # targets: config idx manifest text (default: all)
 # --seconds bounds each target's time (default 60); --runs bounds its executions as well;
 # --seed fixes libFuzzer's random seed (default: a new one each run). With --runs and --seed
 # and no corpus from earlier runs, a run is reproducible: CI (launch/test.sh) fuzzes that way,
@@ -29,7 +29,7 @@ while [[ $# -gt 0 ]]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[[ ${#targets[@]} -eq 0 ]] && targets=(config idx manifest)
+[[ ${#targets[@]} -eq 0 ]] && targets=(config idx manifest text)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 
 build="$DPT_ROOT/build-fuzz"
@@ -43,7 +43,7 @@ echo "| target | seconds | executions | exec/s | crashes |"
 echo "|---|---|---|---|---|"
 for t in "${targets[@]}"; do
   fuzzer="$build/fuzz_$t"
-  [[ -x $fuzzer ]] || { echo "fuzz: no target '$t' (known: config idx manifest)" >&2; exit 2; }
+  [[ -x $fuzzer ]] || { echo "fuzz: no target '$t' (known: config idx manifest text)" >&2; exit 2; }
   mkdir -p "$build/corpus/$t" "$build/crashes/$t"
   log="$build/fuzz_$t.log"
   regressions=("$DPT_ROOT/tests/fuzz/regressions/$t"/*)

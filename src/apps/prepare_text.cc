@@ -135,13 +135,16 @@ int run(const config::ParsedCommand& parsed) {
 
   const std::string source = describe_source(opt, corpus_opt, seq.test_fraction);
   const data::TextInfo info = text_info(tokenizer, seq, seq.pack);
+  const text::EncodedSplit* splits[] = {&corpus.train, &corpus.test};
+  const int split_count = seq.test_fraction > 0 ? 2 : 1;
+  for (int i = 0; i < split_count; ++i) {  // both checked before either is written: no half output
+    DPT_CHECK(splits[i]->samples > 0, DataError,
+              "the " << names[i] << " split got no documents from the " << source << "; "
+                     << (i ? "raise --test-fraction or give more text" : "lower --test-fraction or give more text"));
+  }
   std::cout << "wrote " << out << " (max_len " << seq.max_len << (seq.pack ? ", packed" : "") << ", vocab "
             << vocab.size() << " tokens):\n";
-  const text::EncodedSplit* splits[] = {&corpus.train, &corpus.test};
-  for (int i = 0; i < (seq.test_fraction > 0 ? 2 : 1); ++i) {
-    DPT_CHECK(splits[i]->samples > 0, DataError,
-              "the " << names[i] << " split got no documents from the corpus; "
-                     << (i ? "raise --test-fraction or give more text" : "lower --test-fraction or give more text"));
+  for (int i = 0; i < split_count; ++i) {
     write_text_split(*splits[i], corpus, info, source + ", " + names[i] + " split", out + "/" + names[i], write);
     report(names[i], *splits[i], corpus);
   }

@@ -36,12 +36,16 @@ int run(const config::ParsedCommand& parsed) {
   text::VocabBuilder builder(o);
   Stopwatch watch;
   int64_t documents = 0, bytes = 0;
-  read_corpus(corpus_options(opt), "reading", [&](const text::Document& d) {
+  const text::CorpusOptions corpus = corpus_options(opt);
+  read_corpus(corpus, "reading", [&](const text::Document& d) {
     if (text::is_test_document(d.text, skip_test)) return;
     builder.add_text(d.text, *d.file, d.offset);
     ++documents;
     bytes += static_cast<int64_t>(d.text.size());
   });
+  DPT_CHECK(documents > 0, DataError,
+            "the corpus " << corpus.inputs.front() << (corpus.inputs.size() > 1 ? " ..." : "") << " holds no documents"
+            << (skip_test > 0 ? " outside the test split of --test-fraction" : "") << "; give a corpus with text");
   Progress progress("vocab", o.size, Progress::Mode::kAuto, 1000);
   const text::VocabBuildResult r = builder.build([&](int64_t tokens, int64_t) { progress.update(tokens, "tokens"); });
   const text::Vocab vocab = text::Vocab::from_tokens(r.tokens, "the built vocabulary");

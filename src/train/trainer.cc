@@ -244,8 +244,8 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   DPT_CHECK(s.total_steps > 0, ConfigError, "nothing to train: set train.steps or train.epochs > 0");
 
   s.input = input_spec(s.loader->manifest(), config);
+  s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));  // first: names a task/model mismatch
   s.model = models::make_model(config, s.input);
-  s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));
   s.vocab = split_vocab(s.loader->manifest());
   check_test_vocab(s.vocab, config);
   const std::string& init_from = config.get_string("train.init_from");

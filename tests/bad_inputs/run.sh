@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The bad-input catalogue: drives `dptrain` (train, eval, export, prepare idx, inspect, bench)
-# with malformed inputs that each case builds itself, and checks that every one ends with a
-# clean failure: exit code 1 or 2, one error line naming the input, no crash, nothing left
-# behind (lib.sh has the exact contract). Cases live in cases/<group>.sh, one `bad` line each;
-# a new input format adds a file there (e.g. cases/text.sh for the tokenizer and vocabularies).
+# The bad-input catalogue: drives `dptrain` (train, eval, export, prepare idx/text, vocab,
+# tokenize, explain, inspect, bench) with malformed inputs that each case builds itself, and
+# checks that every one ends with a clean failure: exit code 1 or 2, one error line naming the
+# input, no crash, nothing left behind (lib.sh has the exact contract). Cases live in
+# cases/<group>.sh, one `bad` line each; a new input format adds a file there (as cases/text.sh
+# did for corpora and vocabularies).
 #
-#   tests/bad_inputs/run.sh [group...]     # all groups by default; DPTRAIN = the binary
+#   tests/bad_inputs/run.sh [group...]     # all groups by default; DPTRAIN = the binary (absolute path)
 #
 # Prints one line per case and "bad inputs: N tried, M handled cleanly"; exits 1 when M < N.
 # Skips (77) without the Debian Fashion-MNIST package or python3-h5py, which build the inputs.

@@ -37,6 +37,7 @@ int replay(const std::string& name, void (*target)(const uint8_t*, size_t)) {
 TEST(FuzzReplay, Config) { EXPECT_GT(replay("config", config_input), 5); }
 TEST(FuzzReplay, Idx) { EXPECT_GT(replay("idx", idx_input), 5); }
 TEST(FuzzReplay, Manifest) { EXPECT_GT(replay("manifest", manifest_input), 5); }
+TEST(FuzzReplay, Text) { EXPECT_GT(replay("text", text_input), 5); }
 
 }  // namespace
 }  // namespace dpt::fuzz

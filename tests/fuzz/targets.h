@@ -19,6 +19,9 @@ void config_input(const uint8_t* data, size_t size);
 void idx_input(const uint8_t* data, size_t size);
 // A manifest.json as every command that opens a dataset split reads it.
 void manifest_input(const uint8_t* data, size_t size);
+// A WordPiece vocab.txt (the bytes before the first NUL) and text to tokenize (after it) with a
+// small fixed vocabulary and with that vocab.txt when it is accepted.
+void text_input(const uint8_t* data, size_t size);
 
 // Throws when a target's own consistency check fails (a finding, not a rejected input).
 [[noreturn]] void finding(const char* target, const char* what);

@@ -15,6 +15,7 @@
 #include "ddp/grad_reducer.h"
 #include "gpu/gpu_test_util.h"
 #include "models/model.h"
+#include "mpi/ddp/fixture.h"
 #include "optim/optimizer.h"
 #include "train/step.h"
 
@@ -32,78 +33,37 @@ struct Case {
 };
 
 config::Config make_config(const Case& c, const std::string& precision = "fp32") {
-  config::Config cfg;
-  cfg.set("model.type", c.model);
-  cfg.set("model.hidden", "32,16");
-  cfg.set("model.channels", "4");
-  cfg.set("train.seed", "7");
+  config::Config cfg = tiny_config(c.model, c.optimizer);
   cfg.set("train.precision", precision);
-  cfg.set("optim.name", c.optimizer);
-  cfg.set("optim.lr", c.optimizer == "sgd" ? "0.05" : "0.01");
-  cfg.set("optim.weight_decay", "0.01");
   return cfg;
 }
 
-struct Data {
-  at::Tensor x, y;
-};
-
-Data make_data(bool float64) {
-  at::Generator gen = at::detail::createCPUGenerator(1234);
-  at::Tensor x = at::randn({kSteps * kGlobalBatch, 8, 8}, gen);
-  return {float64 ? x.to(at::kDouble) : x, at::randint(0, 4, {kSteps * kGlobalBatch}, gen)};
-}
+TinyData make_data(bool float64) { return tiny_data(kSteps * kGlobalBatch, float64); }
 
 // Trains on `device`; with `comm` through the gradient reducer in `accumulation` micro-steps
 // per step, without it on the whole global batch per step. Returns the parameters on the CPU.
-std::vector<at::Tensor> train(const Case& c, const Data& data, const at::Device& device, comm::Communicator* comm,
+std::vector<at::Tensor> train(const Case& c, const TinyData& data, const at::Device& device, comm::Communicator* comm,
                               const std::string& precision = "fp32") {
   const config::Config cfg = make_config(c, precision);
   auto model = models::make_model(cfg, {{8, 8}, 4});
   if (c.float64) model->to(at::kDouble);
   model->to(device);
-  std::vector<std::string> names;
-  std::vector<at::Tensor> params;
-  for (const auto& item : model->named_parameters()) {
-    names.push_back(item.key());
-    params.push_back(item.value());
-  }
+  auto [names, params] = named_params(*model);
   auto optimizer = optim::make_optimizer(cfg, params);
   const int64_t accumulation = comm ? c.accumulation : 1;
   const int world = comm ? comm->size() : 1;
   const int rank = comm ? comm->rank() : 0;
   const int64_t micro = kGlobalBatch / (world * accumulation);
   std::unique_ptr<ddp::GradReducer> reducer;
-  if (comm != nullptr) {
-    ddp::ReducerOptions options;
-    options.first_bucket_bytes = 1024;  // several buckets even for this small model
-    options.bucket_bytes = 4096;
-    reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
-  }
+  if (comm != nullptr) reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, small_buckets(1024, 4096));
   const at::Tensor x = data.x.to(device), y = data.y.to(device);
   const auto task = make_task(cfg, {}, SpecialTokens{});
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = step * kGlobalBatch + m * world * micro + rank * micro;
-      ++m;
-      return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
-    };
-    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
-  }
+  train_steps({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, kSteps,
+              kGlobalBatch, world, rank, micro,
+              [&](int64_t start, int64_t b) { return MicroBatch{x.narrow(0, start, b), y.narrow(0, start, b)}; });
   std::vector<at::Tensor> out;
   for (const auto& p : params) out.push_back(p.detach().cpu());
   return out;
-}
-
-double worst_relative_difference(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double diff = (a[i].to(at::kDouble) - b[i].to(at::kDouble)).abs().max().item<double>();
-    const double scale = a[i].abs().max().item<double>();
-    worst = std::max(worst, diff / std::max(scale, 1e-12));
-  }
-  return worst;
 }
 
 class GpuEquivalence : public ::testing::TestWithParam<Case> {
@@ -121,7 +81,7 @@ class GpuEquivalence : public ::testing::TestWithParam<Case> {
 TEST_P(GpuEquivalence, MatchesOneCpuProcessWithTheWholeBatch) {
   const Case& c = GetParam();
   if (kGlobalBatch % (comm_->size() * c.accumulation) != 0) GTEST_SKIP() << "batch does not divide";
-  const Data data = make_data(c.float64);
+  const TinyData data = make_data(c.float64);
   const auto reference = train(c, data, at::kCPU, nullptr);
   const auto gpu = train(c, data, device_, comm_.get());
   ASSERT_EQ(reference.size(), gpu.size());
@@ -149,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
 // and a few steps end close to the fp32 run (bf16 keeps ~3 significant digits).
 TEST_F(GpuEquivalence, Bf16AutocastKeepsFloat32ParametersAndTracksFp32) {
   const Case c{"cnn", "sgd", 2};
-  const Data data = make_data(false);
+  const TinyData data = make_data(false);
   const auto fp32 = train(c, data, device_, comm_.get(), "fp32");
   const auto bf16 = train(c, data, device_, comm_.get(), "bf16");
   for (const auto& p : bf16) EXPECT_EQ(p.scalar_type(), at::kFloat);

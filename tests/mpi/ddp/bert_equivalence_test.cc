@@ -13,6 +13,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "train/step.h"
+#include "mpi/ddp/fixture.h"
 
 namespace dpt::train {
 namespace {
@@ -83,33 +84,17 @@ std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicato
   auto model = models::make_model(cfg, input);
   if (c.float64) model->to(at::kDouble);
   const auto task = make_task(cfg, input, SpecialTokens{});
-  std::vector<std::string> names;
-  std::vector<at::Tensor> params;
-  for (const auto& item : model->named_parameters()) {
-    names.push_back(item.key());
-    params.push_back(item.value());
-  }
+  auto [names, params] = named_params(*model);
   auto optimizer = optim::make_optimizer(cfg, params);
   const int world = comm ? comm->size() : 1;
   const int rank = comm ? comm->rank() : 0;
   const int64_t accumulation = comm ? c.accumulation : 1;
   const int64_t micro = kGlobalBatch / (world * accumulation);
   std::unique_ptr<ddp::GradReducer> reducer;
-  if (comm != nullptr) {
-    ddp::ReducerOptions options;
-    options.first_bucket_bytes = 2048;
-    options.bucket_bytes = 8192;
-    reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
-  }
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = step * kGlobalBatch + m * world * micro + rank * micro;  // DESIGN.md §3
-      ++m;
-      return task->prepare(batch_of(data, start, micro), at::kCPU);
-    };
-    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
-  }
+  if (comm != nullptr) reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, small_buckets(2048, 8192));
+  train_steps({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, kSteps,
+              kGlobalBatch, world, rank, micro,
+              [&](int64_t start, int64_t b) { return task->prepare(batch_of(data, start, b), at::kCPU); });
   return params;
 }
 
@@ -122,14 +107,9 @@ TEST_P(BertEquivalence, MatchesOneProcessWithTheWholeBatch) {
   const auto reference = train(GetParam(), data, nullptr);
   const auto distributed = train(GetParam(), data, &comm);
   ASSERT_EQ(reference.size(), distributed.size());
-  double worst = 0;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    const double diff = (reference[i] - distributed[i]).abs().max().item<double>();
-    const double scale = reference[i].abs().max().item<double>();
-    // The floor: the attention key biases get a zero gradient in exact arithmetic (softmax
-    // ignores a constant per query), so they hold rounding noise only (~1e-17), not a scale.
-    worst = std::max(worst, diff / std::max(scale, 1e-3));
-  }
+  // The floor 1e-3: the attention key biases get a zero gradient in exact arithmetic (softmax
+  // ignores a constant per query), so they hold rounding noise only (~1e-17), not a scale.
+  const double worst = worst_relative_difference(reference, distributed, 1e-3);
   EXPECT_LE(worst, GetParam().float64 ? 1e-10 : 2e-5) << "world " << comm.size() << " accumulation "
                                                       << GetParam().accumulation;
   const Case c = GetParam();

@@ -14,7 +14,7 @@
 #include "models/model.h"
 #include "optim/optimizer.h"
 #include "train/step.h"
-#include "mpi/ddp/tiny_config.h"
+#include "mpi/ddp/fixture.h"
 
 namespace dpt::train {
 namespace {
@@ -31,49 +31,22 @@ struct Case {
 
 config::Config make_config(const Case& c) { return tiny_config(c.model, c.optimizer); }
 
-struct Data {
-  at::Tensor x, y;
-};
-
-Data make_data(bool float64) {
-  at::Generator gen = at::detail::createCPUGenerator(1234);
-  at::Tensor x = at::randn({kSteps * kGlobalBatch, 8, 8}, gen);
-  return {float64 ? x.to(at::kDouble) : x, at::randint(0, 4, {kSteps * kGlobalBatch}, gen)};
-}
-
-std::vector<at::Tensor> train(const Case& c, const Data& data, comm::Communicator* comm) {
+std::vector<at::Tensor> train(const Case& c, const TinyData& data, comm::Communicator* comm) {
   const config::Config cfg = make_config(c);
   auto model = models::make_model(cfg, {{8, 8}, 4});
   if (c.float64) model->to(at::kDouble);
-  std::vector<std::string> names;
-  std::vector<at::Tensor> params;
-  for (const auto& item : model->named_parameters()) {
-    names.push_back(item.key());
-    params.push_back(item.value());
-  }
+  auto [names, params] = named_params(*model);
   auto optimizer = optim::make_optimizer(cfg, params);
   const int world = comm ? comm->size() : 1;
   const int rank = comm ? comm->rank() : 0;
   const int64_t accumulation = comm ? c.accumulation : 1;
   const int64_t micro = kGlobalBatch / (world * accumulation);
   std::unique_ptr<ddp::GradReducer> reducer;
-  if (comm != nullptr) {
-    ddp::ReducerOptions options;
-    options.first_bucket_bytes = 1024;  // several buckets even for this small model
-    options.bucket_bytes = 4096;
-    reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, options);
-  }
+  if (comm != nullptr) reducer = std::make_unique<ddp::GradReducer>(names, params, *comm, small_buckets(1024, 4096));
   const auto task = make_task(cfg, {}, SpecialTokens{});
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      // DESIGN.md §3: rank r's micro-batch m of step s is [s·G + m·W·b + r·b, +b).
-      const int64_t start = step * kGlobalBatch + m * world * micro + rank * micro;
-      ++m;
-      return MicroBatch{data.x.narrow(0, start, micro), data.y.narrow(0, start, micro)};
-    };
-    train_step({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, next);
-  }
+  train_steps({*model, *task, optimizer.get(), reducer.get(), comm, params, accumulation, /*clip_norm=*/0}, kSteps,
+              kGlobalBatch, world, rank, micro,
+              [&](int64_t start, int64_t b) { return MicroBatch{data.x.narrow(0, start, b), data.y.narrow(0, start, b)}; });
   return params;
 }
 
@@ -82,16 +55,11 @@ class Equivalence : public ::testing::TestWithParam<Case> {};
 TEST_P(Equivalence, MatchesOneProcessWithTheWholeBatch) {
   comm::MpiCommunicator comm(MPI_COMM_WORLD);
   if (kGlobalBatch % (comm.size() * GetParam().accumulation) != 0) GTEST_SKIP() << "batch does not divide";
-  const Data data = make_data(GetParam().float64);
+  const TinyData data = tiny_data(kSteps * kGlobalBatch, GetParam().float64);
   const auto reference = train(GetParam(), data, nullptr);
   const auto distributed = train(GetParam(), data, &comm);
   ASSERT_EQ(reference.size(), distributed.size());
-  double worst = 0;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    const double diff = (reference[i] - distributed[i]).abs().max().item<double>();
-    const double scale = reference[i].abs().max().item<double>();
-    worst = std::max(worst, diff / std::max(scale, 1e-12));
-  }
+  const double worst = worst_relative_difference(reference, distributed);
   EXPECT_LE(worst, GetParam().float64 ? 1e-10 : 1e-5) << "world " << comm.size() << " accumulation " << GetParam().accumulation;
   // And training changed the parameters at all (a no-op would match trivially).
   const auto untrained = models::make_model(make_config(GetParam()), {{8, 8}, 4})->parameters();

@@ -16,7 +16,7 @@
 #include "optim/state.h"
 #include "train/step.h"
 #include "train/task.h"
-#include "mpi/ddp/tiny_config.h"
+#include "mpi/ddp/fixture.h"
 
 namespace dpt::train {
 namespace {
@@ -48,17 +48,12 @@ std::unique_ptr<Run> make_run(const Case& c, comm::Communicator& comm, bool shar
   auto run = std::make_unique<Run>();
   run->model = models::make_model(cfg, {{8, 8}, 4});
   if (c.float64) run->model->to(at::kDouble);
-  std::vector<std::string> names;
-  for (const auto& item : run->model->named_parameters()) {
-    names.push_back(item.key());
-    run->params.push_back(item.value());
-  }
-  ddp::ReducerOptions options;
-  options.first_bucket_bytes = 1024;  // several buckets, each cut into W blocks
-  options.bucket_bytes = 4096;
+  NamedParams named = named_params(*run->model);
+  run->params = named.tensors;
+  ddp::ReducerOptions options = small_buckets(1024, 4096);  // several buckets, each cut into W blocks
   options.shard = shard;
   if (c.bf16_grads) options.grad_dtype = at::kBFloat16;
-  run->reducer = std::make_unique<ddp::GradReducer>(names, run->params, comm, options);
+  run->reducer = std::make_unique<ddp::GradReducer>(named.names, run->params, comm, options);
   if (shard) {
     run->sharded = std::make_unique<ddp::ShardedOptimizer>(
         run->params, *run->reducer, comm, [&](const std::vector<at::Tensor>& p) { return optim::make_optimizer(cfg, p); });
@@ -69,33 +64,13 @@ std::unique_ptr<Run> make_run(const Case& c, comm::Communicator& comm, bool shar
 }
 
 void train(const Case& c, Run& run, comm::Communicator& comm) {
-  at::Generator gen = at::detail::createCPUGenerator(1234);
-  at::Tensor x = at::randn({kSteps * kGlobalBatch, 8, 8}, gen);
-  if (c.float64) x = x.to(at::kDouble);
-  const at::Tensor y = at::randint(0, 4, {kSteps * kGlobalBatch}, gen);
+  const TinyData data = tiny_data(kSteps * kGlobalBatch, c.float64);
   const int64_t micro = kGlobalBatch / (comm.size() * c.accumulation);
   const auto task = make_task(make_config(c), {}, SpecialTokens{});
-  for (int64_t step = 0; step < kSteps; ++step) {
-    int64_t m = 0;
-    auto next = [&] {
-      const int64_t start = step * kGlobalBatch + m * comm.size() * micro + comm.rank() * micro;
-      ++m;
-      return MicroBatch{x.narrow(0, start, micro), y.narrow(0, start, micro)};
-    };
-    StepSetup setup{*run.model, *task, run.plain.get(), run.reducer.get(), &comm, run.params, c.accumulation,
-                    c.clip_norm};
-    setup.sharded = run.sharded.get();
-    train_step(setup, next);
-  }
-}
-
-double worst_relative(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double diff = (a[i] - b[i]).abs().max().item<double>();
-    worst = std::max(worst, diff / std::max(a[i].abs().max().item<double>(), 1e-12));
-  }
-  return worst;
+  StepSetup setup{*run.model, *task, run.plain.get(), run.reducer.get(), &comm, run.params, c.accumulation, c.clip_norm};
+  setup.sharded = run.sharded.get();
+  train_steps(setup, kSteps, kGlobalBatch, comm.size(), comm.rank(), micro,
+              [&](int64_t start, int64_t b) { return MicroBatch{data.x.narrow(0, start, b), data.y.narrow(0, start, b)}; });
 }
 
 // Every parameter's state, whole: each rank's pieces at their offsets, summed over the ranks.
@@ -127,7 +102,7 @@ TEST_P(Sharded, MatchesTheUnshardedReducer) {
   train(c, *sharded, comm);
   // bf16 sums of 4 ranks round differently in another order: a looser bound there.
   const double tolerance = c.float64 ? 1e-10 : c.bf16_grads ? 1e-2 : 1e-5;
-  EXPECT_LE(worst_relative(plain->params, sharded->params), tolerance) << "world " << comm.size();
+  EXPECT_LE(worst_relative_difference(plain->params, sharded->params), tolerance) << "world " << comm.size();
   const auto untrained = models::make_model(make_config(c), {{8, 8}, 4})->parameters();
   EXPECT_GT((untrained[0] - plain->params[0].to(at::kFloat)).abs().max().item<double>(), 1e-4);
 
@@ -151,7 +126,7 @@ TEST_P(Sharded, MatchesTheUnshardedReducer) {
       got.push_back(it->second.to(at::kDouble));
     }
   }
-  EXPECT_LE(worst_relative(expected, got), c.float64 ? 1e-8 : c.bf16_grads ? 5e-2 : 1e-4);
+  EXPECT_LE(worst_relative_difference(expected, got), c.float64 ? 1e-8 : c.bf16_grads ? 5e-2 : 1e-4);
 
   // ...and a fresh sharded optimizer loads them back to the same pieces.
   auto fresh = make_run(c, comm, true);
