@@ -15,6 +15,7 @@
 //    so a consumer that stops early or throws never hangs (Note [Loader shutdown]).
 //  - HDF5 is used from the background threads under the HDF5 lock (Note [HDF5 is not
 //    thread-safe]); other HDF5 users in the process (checkpoints) must take it too.
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -126,6 +127,8 @@ class Loader {
   Batch build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker);
   bool put(int64_t seq, Item item);
   int64_t capacity() const { return options_.prefetch; }
+  // A waiting consumer is woken once this many items are ready (Note [Batched hand-off]).
+  int64_t wake_at() const { return std::max<int64_t>(1, capacity() / 2); }
   void advance_consumed(const Batch& batch);
 
   LoaderOptions options_;
