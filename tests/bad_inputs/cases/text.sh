@@ -120,9 +120,11 @@ bad explain_mlm_checkpoint 2 "explains a bert classifier; .*mlm.*train.task=mlm"
   -- "$DPTRAIN" explain --checkpoint "$mlm_ckpt" --text "a text"
 bad explain_invalid_utf8_text 1 "--text: invalid UTF-8 at byte offset 3" -- "${explain[@]}" --text $'caf\xe9 au lait'
 bad explain_missing_input 2 "--input $work/none.txt: cannot read it" -- "${explain[@]}" --input "$work/none.txt"
-bad explain_vocab_of_other_size 2 "vocabulary $t/no_mask.txt has 149 tokens, the model 150" \
+# A --vocab other than the split's (Note [Vocabulary identity]) is refused before anything
+# else is checked about it: one of another size, and one of the same size without [CLS].
+bad explain_vocab_of_other_size 1 "--vocab is $t/no_mask.txt .*, but the split $t/cls/train was tokenized with $t/vocab.txt" \
   -- "${explain[@]}" --text "a text" --vocab "$t/no_mask.txt"
 sed 's/^\[CLS\]$/cls/' "$t/vocab.txt" >"$work/no_cls_150.txt"
-bad explain_vocab_without_cls 1 "vocabulary $work/no_cls_150.txt lacks \[CLS\]" \
+bad explain_vocab_without_cls 1 "--vocab is $work/no_cls_150.txt .*, but the split $t/cls/train was tokenized with" \
   -- "${explain[@]}" --text "a text" --vocab "$work/no_cls_150.txt"
 bad explain_zero_steps 2 "--steps must be at least 1, got 0" -- "${explain[@]}" --text "a text" --steps 0
