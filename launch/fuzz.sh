@@ -7,9 +7,11 @@
 #   launch/fuzz.sh [--seconds N] [--runs N] [--seed S] [target...]
 #                                    # targets: config idx manifest text (default: all)
 # --seconds bounds each target's time (default 60); --runs bounds its executions as well;
-# --seed fixes libFuzzer's random seed (default: a new one each run). With --runs and --seed
-# and no corpus from earlier runs, a run is reproducible: CI (launch/test.sh) fuzzes that way,
-# so a red CI is never luck; a longer run with fresh seeds is how new bugs are found.
+# --seed fixes libFuzzer's random seed (default: a new one each run). CI (launch/test.sh) fuzzes
+# with --runs and --seed: a bounded run that starts the same way every time, but not an exact
+# replay (comparison tracing also sees heap addresses, so later mutations differ between runs;
+# CI once met a hang that the same command here did not). A longer run with fresh seeds is how
+# new bugs are found: run one before changing code that the targets read.
 #
 # A crash, sanitizer report, timeout (> 10 s on one input) or out-of-memory (> 2 GiB) fails the
 # script; libFuzzer saves the input as build-fuzz/crashes/<target>/<kind>-<sha1>. To turn it into
@@ -54,10 +56,10 @@ for t in "${targets[@]}"; do
   touch "$build/crashes/$t/.started"
   "$fuzzer" -max_total_time="$seconds" -runs="$runs" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$t/" "$build/corpus/$t" "$DPT_ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   crashes=$(find "$build/crashes/$t" -type f -newer "$build/crashes/$t/.started" ! -name .started | wc -l)
-  echo "| $t | $seconds | ${runs:-?} | ${rate:-?} | $crashes |"
+  echo "| $t | $seconds | ${executed:-?} | ${rate:-?} | $crashes |"
   if [[ $rc -ne 0 ]]; then
     echo "fuzz: $t found a problem (exit $rc); input saved under $build/crashes/$t/:" >&2
     grep -E "ERROR|SUMMARY|runtime error|terminate|what\(\)" "$log" | head -10 >&2

@@ -68,6 +68,39 @@ std::vector<std::string> known_names(const CommandSpec& spec) {
   DPT_THROW(ConfigError, msg.str());
 }
 
+// Note [Boost placeholders]
+// boost::program_options builds what() by replacing each '%name%' placeholder of its template
+// with the user's text (the value, the token, the config line) until the placeholder no longer
+// occurs. A user's text that itself contains the placeholder ('--stop-after %value%') makes that
+// loop endless: dptrain hung instead of answering (found by fuzz_config). So what() is never
+// asked directly: every substituted text has its '%' swapped for a byte that occurs nowhere in
+// the template or the texts (then each replacement removes two '%' and the loop must end), and
+// the byte is swapped back in the finished message, which is therefore exactly Boost's.
+struct BoostErrorText : po::error_with_option_name {
+  // A pointer to the protected member, taken through this derived class; never instantiated.
+  static constexpr auto kSubstitutions = &BoostErrorText::m_substitutions;
+};
+
+std::string message_of(po::error& e) {
+  auto* named = dynamic_cast<po::error_with_option_name*>(&e);
+  if (named == nullptr) return e.what();
+  auto& substitutions = named->*BoostErrorText::kSubstitutions;
+  auto occurs = [&](char c) {
+    if (named->m_error_template.find(c) != std::string::npos) return true;
+    for (const auto& kv : substitutions) {
+      if (kv.second.find(c) != std::string::npos) return true;
+    }
+    return false;
+  };
+  char stand_in = 1;
+  while (stand_in < 32 && occurs(stand_in)) ++stand_in;
+  if (stand_in == 32) return "the option '" + named->get_option_name() + "' has a value that cannot be shown";
+  for (auto& kv : substitutions) std::replace(kv.second.begin(), kv.second.end(), '%', stand_in);
+  std::string message = named->what();
+  std::replace(message.begin(), message.end(), stand_in, '%');
+  return message;
+}
+
 // Removes ';' and '#' comments (whole-line or after whitespace) so INI files may annotate values.
 std::string strip_comments(std::istream& in) {
   std::ostringstream out;
@@ -96,8 +129,8 @@ void apply_file(const std::string& path, const CommandSpec& spec, Config* config
     parsed = po::parse_config_file(text, all, /*allow_unregistered=*/false);
   } catch (const po::unknown_option& e) {
     throw_unknown(e.get_option_name(), "in config file " + path, known_names(spec));
-  } catch (const po::error& e) {
-    DPT_THROW(ConfigError, "config file " << path << ": " << e.what());
+  } catch (po::error& e) {
+    DPT_THROW(ConfigError, "config file " << path << ": " << message_of(e));
   }
   std::map<std::string, std::string> seen;  // a key set twice is a mistake, whichever value was meant
   for (const auto& opt : parsed.options) {
@@ -178,8 +211,8 @@ ParsedCommand parse_command(const CommandSpec& spec, const std::vector<std::stri
                   known_names(spec));
   } catch (const po::too_many_positional_options_error&) {
     DPT_THROW(ConfigError, "too many arguments for 'dptrain " << spec.name << "'; run with --help");
-  } catch (const po::error& e) {
-    DPT_THROW(ConfigError, "dptrain " << spec.name << ": " << e.what() << "; run with --help");
+  } catch (po::error& e) {
+    DPT_THROW(ConfigError, "dptrain " << spec.name << ": " << message_of(e) << "; run with --help");
   }
   result.help = result.local.count("help") > 0;
   if (result.help) return result;

@@ -73,7 +73,7 @@ const std::vector<OptionSpec>& schema() {
       {"train.micro_batch", T::kInt, "64", "samples per rank per forward/backward", 1},
       {"train.epochs", T::kInt, "1", "passes over the training split (ignored when train.steps > 0)", 0},
       {"train.steps", T::kInt, "0", "optimizer steps to run; 0 = train.epochs epochs", 0},
-      {"train.seed", T::kInt, "0", "seed of the model initialization", 0},
+      {"train.seed", T::kInt, "0", "seed of the model initialization and of each rank's dropout stream", 0},
       {"train.clip_norm", T::kDouble, "0", "clip gradients to this global L2 norm; 0 = off", 0},
       {"train.task", T::kString, "classify",
        "objective: classify (cross-entropy on the label field) or mlm (masked-LM pre-training, bert)", -1e300,

@@ -4,18 +4,13 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "common/hash.h"
 
 namespace dpt::data {
 namespace {
 
 // Stream ids of Note [Sample order]; block k uses stream k.
 constexpr uint64_t kShardStream = ~uint64_t{0};
-
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 template <typename T>
 void fisher_yates(std::vector<T>* items, SplitMix64* rng) {
@@ -28,11 +23,11 @@ void fisher_yates(std::vector<T>* items, SplitMix64* rng) {
 }  // namespace
 
 SplitMix64::SplitMix64(uint64_t seed, uint64_t epoch, uint64_t stream)
-    : state_(mix(mix(mix(seed) ^ epoch) ^ stream)) {}
+    : state_(mix64(mix64(mix64(seed) ^ epoch) ^ stream)) {}
 
 uint64_t SplitMix64::next() {
-  state_ += 0x9e3779b97f4a7c15ULL;
-  return mix(state_);
+  state_ += kGoldenGamma;
+  return mix64(state_);
 }
 
 uint64_t SplitMix64::below(uint64_t bound) {

@@ -9,10 +9,7 @@
 namespace dpt::text {
 
 double document_hash_unit(std::string_view text) {
-  uint64_t z = fnv1a64(text);  // splitmix64's finalizer spreads FNV's low-entropy high bits
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
+  const uint64_t z = mix64(fnv1a64(text));  // splitmix64's finalizer spreads FNV's low-entropy high bits
   return static_cast<double>(z >> 11) * (1.0 / 9007199254740992.0);  // 53 bits -> [0, 1)
 }
 

@@ -9,6 +9,7 @@
 
 #include "checkpoint/layout.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "optim/state.h"
 
 namespace dpt::train {
@@ -181,6 +182,17 @@ TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& mod
     generator.set_state(loaded.rank_state);
   }
   return progress;
+}
+
+void seed_rank_generators(int64_t seed, int rank, const at::Device& device) {
+  // The CPU generator (mt19937) keeps 32 bits of its seed: all 64 are mixed into those.
+  const uint64_t stream = splitmix64(splitmix64(static_cast<uint64_t>(seed)) ^ static_cast<uint64_t>(rank));
+  std::vector<at::Generator> generators{at::detail::getDefaultCPUGenerator()};
+  if (!device.is_cpu()) generators.push_back(at::globalContext().defaultGenerator(device));
+  for (at::Generator& generator : generators) {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_current_seed(stream);
+  }
 }
 
 ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& where) {

@@ -64,6 +64,19 @@ void check_compatible(const checkpoint::Manifest& manifest, models::Model& model
 // counters. The generator state is restored when the checkpoint has one for this rank.
 TrainPosition restore_state(const checkpoint::Loaded& loaded, models::Model& model, OptimizerRef optimizer);
 
+// Note [Random streams]
+// What draws random numbers while training (dropout) uses the default generator of the device
+// it runs on, and LibTorch seeds the CPU one from the operating system at start-up: two runs of
+// one config trained differently (eval_invariance_np2 found it: bert's losses differed from the
+// first step). So before the first step each rank seeds the default generators of the CPU and
+// of `device` from (train.seed, rank): the same run every time, and independent dropout masks
+// on every rank (one shared seed would give row i of every rank's micro-batch the same mask).
+// A resume then puts back the CPU generator state that the checkpoint saved for the rank
+// (rng/rank_<r>); a rank that it saved nothing for (more ranks than before) keeps its seeded
+// stream. The CUDA generator's state is not in checkpoints: on a GPU, a resumed run with
+// dropout is reseeded, not continued bit for bit.
+void seed_rank_generators(int64_t seed, int rank, const at::Device& device);
+
 // ModelInfo from a manifest's extra; throws CheckpointError when it is missing.
 ModelInfo model_info(const checkpoint::Manifest& manifest, const std::string& where);
 // The vocabulary a checkpoint's manifest records; empty when it records none.

@@ -246,6 +246,7 @@ Trainer::Trainer(const config::Config& config, comm::Communicator& comm, at::Dev
   s.input = input_spec(s.loader->manifest(), config);
   s.task = make_task(config, s.input, special_tokens(s.loader->manifest()));  // first: names a task/model mismatch
   s.model = models::make_model(config, s.input);
+  seed_rank_generators(config.get_int("train.seed"), comm.rank(), device);  // Note [Random streams]
   s.vocab = split_vocab(s.loader->manifest());
   check_test_vocab(s.vocab, config);
   const std::string& init_from = config.get_string("train.init_from");

@@ -114,6 +114,19 @@ TEST(CommandLine, BadLocalValueAndHelp) {
   EXPECT_NE(help.find("(default: auto)"), std::string::npos) << help;
 }
 
+// Note [Boost placeholders]: a value that spells one of Boost's placeholders hung the parser.
+TEST(CommandLine, ValueSpellingABoostPlaceholderIsReportedAsTyped) {
+  for (const std::string value : {"%value%", "%canonical_option%", "x%value%y", "%option%%value%", "%"}) {
+    const std::string what = error_of(bench_like(), {"--size", value});
+    EXPECT_NE(what.find("('" + value + "')"), std::string::npos) << what;
+    EXPECT_NE(what.find("'--size'"), std::string::npos) << what;
+  }
+  const std::string ini = write_ini("%invalid_line%\n");
+  const std::string what = error_of(bench_like(), {"--config", ini});
+  EXPECT_NE(what.find(ini), std::string::npos) << what;
+  std::remove(ini.c_str());
+}
+
 TEST(CommandLine, Nearest) {
   EXPECT_EQ(nearest("train.global_bach", {"train.global_batch", "train.micro_batch"}), "train.global_batch");
   EXPECT_EQ(nearest("threads", {"run.threads", "comm.backend"}), "run.threads");
