@@ -8,12 +8,7 @@
 # uninterrupted one (masks included); a 1-rank run of the same configuration removes the same
 # units (2 ranks hold identical masks); structured pruning of a non-bert model is refused.
 # Usage: prune_units.sh <make_text_splits>
-set -euo pipefail
-/usr/bin/python3 -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: no python3-h5py"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$1" "$work/data"
-compare=(/usr/bin/python3 "$DPT_SOURCE_DIR/tests/mpi/checkpoint/compare.py")
+source "$DPT_SOURCE_DIR/tests/mpi/train/text_splits.sh"
 common=(--config "$DPT_SOURCE_DIR/configs/text_finetune_cls.ini" --data.train="$work/data/cls/train"
         --data.test="$work/data/cls/test" --train.init_from= --train.epochs=0 --train.steps=40
         --model.hidden=32 --model.layers=2 --model.heads=4 --model.ffn=64 --model.vocab_size=200

@@ -5,12 +5,7 @@
 # The training losses and every tensor of the final checkpoint -- model, optimizer state, loader
 # position, counters and each rank's generator state -- must be bitwise identical.
 # Usage: eval_invariance.sh <make_text_splits>
-set -euo pipefail
-/usr/bin/python3 -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: no python3-h5py"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$1" "$work/data"
-compare=(/usr/bin/python3 "$DPT_SOURCE_DIR/tests/mpi/checkpoint/compare.py")
+source "$DPT_SOURCE_DIR/tests/mpi/train/text_splits.sh"
 sizes=(--model.hidden=32 --model.layers=2 --model.heads=2 --model.ffn=64 --model.vocab_size=200
        --model.dropout=0.1 --run.dir="$work/runs" --log.progress=lines --log.every_steps=1
        --train.global_batch=32 --train.micro_batch=8 --train.steps=30 --eval.micro_batch=16)
