@@ -5,7 +5,8 @@
 # runs one malformed-input case from an empty working directory inside $work and checks the
 # catalogue's contract (docs/reliability.md, "Bad inputs"):
 #   - the exit code is <exit code> (1 runtime error, 2 bad command line or configuration),
-#     so in particular not a signal, an abort or a core dump (>= 128);
+#     so in particular not a signal, an abort or a core dump (>= 128), nor a hang (the case
+#     is killed after 120 s: exit code 124);
 #   - the output holds exactly one error line ("[dptrain error ...]"), and it matches
 #     <pattern> (an extended regex that names the bad input: its file, option or variable);
 #   - no uncaught-exception, abort or MPI_Abort banner;
@@ -30,7 +31,7 @@ bad() {
   local log="$logs/$name.txt" cwd="$work/cwd"
   mkdir -p "$cwd"
   find "$work" | sort >"$logs/$name.before"
-  (cd "$cwd" && "$@") >"$log" 2>&1
+  (cd "$cwd" && timeout --kill-after=5 120 "$@") >"$log" 2>&1
   local rc=$?
   find "$work" | sort >"$logs/$name.after"
   local problem=""

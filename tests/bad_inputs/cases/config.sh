@@ -15,6 +15,11 @@ f=$(ini wrong_type "[train]" "seed = lots")
 bad config_wrong_type_ini 2 "train.seed = 'lots'.*wrong_type.ini.*not an integer" -- "${train_ini[@]}" "$f"
 bad config_wrong_type_float 2 "train.micro_batch = '6.5'.*not an integer" -- "${train[@]}" --train.micro_batch=6.5
 bad config_negative_size 2 "train.micro_batch = '-64'.*at least 1" -- "${train[@]}" --train.micro_batch=-64
+# Note [Boost placeholders]: a value spelling a placeholder of Boost's messages hung the parser.
+bad config_value_spells_placeholder 2 "argument \('%value%'\) for option '--stop-after' is invalid" \
+  -- "${train[@]}" --stop-after %value%
+f=$(ini placeholder_line "%invalid_line%")
+bad config_line_spells_placeholder 2 "placeholder_line.ini.*invalid line '%invalid_line%'" -- "${train_ini[@]}" "$f"
 bad config_zero_size 2 "train.global_batch = '0'.*at least 1" -- "${train[@]}" --train.global_batch=0
 bad config_zero_prefetch 2 "data.prefetch = '0'.*at least 1" -- "${train[@]}" --data.prefetch=0
 bad config_int_overflow 2 "train.steps = '99999999999999999999'.*not an integer" \
