@@ -46,7 +46,7 @@ const std::vector<OptionSpec>& schema() {
       {"data.shuffle_block", T::kInt, "16384",
        "samples per shuffle block: read as whole contiguous rows, permuted in memory", 1},
       {"data.prefetch", T::kInt, "4", "micro-batches each rank's loader keeps ready ahead", 1},
-      {"data.workers", T::kInt, "1",
+      {"data.workers", T::kInt, "0",
        "threads per rank building micro-batches from uncompressed shards; 0 = this rank's share of the cores "
        "it may run on (at most 4)", 0},
       {"data.pixel_mean", T::kDouble, "0", "image fields become (x/255 - pixel_mean)/pixel_std"},

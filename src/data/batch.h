@@ -46,6 +46,15 @@ struct Batch {
   at::Tensor input_on(const at::Device& device) const;
 };
 
+// Room for the rows of a run of micro-batches: one tensor per manifest field and the mask, each
+// [rows, per-sample shape...]. The batches built into it are views of its rows (Note [Batch
+// runs], loader.cc), so a run costs one allocation per field, not one per batch and field.
+struct BatchSlab {
+  std::vector<at::Tensor> fields;  // in manifest order
+  at::Tensor mask;
+  int64_t used = 0;  // rows handed to batches so far
+};
+
 // Builds batches from loaded blocks. Thread-compatible: one builder per thread.
 class BatchBuilder {
  public:
@@ -53,11 +62,15 @@ class BatchBuilder {
   // (x/255 - pixel_mean)/pixel_std for Batch::input_on.
   BatchBuilder(const Manifest& manifest, std::vector<std::string> shard_paths, float pixel_mean, float pixel_std);
 
-  // The batch of epoch positions [first, first + count); positions >= total are padding.
+  // A slab with room for `rows` rows of every field.
+  BatchSlab make_slab(int64_t rows) const;
+
+  // The batch of epoch positions [first, first + count); positions >= total are padding. Its
+  // tensors are the next `count` rows of `slab` (InternalError when it has no room left).
   // `block_at(k)` returns loaded block k of the epoch (k = position / block_size), loading it
   // if needed. Throws DataError for a label outside [0, num_classes), naming shard and row.
   Batch build(int64_t first, int64_t count, int64_t total, int64_t block_size,
-              const std::function<const BlockData&(int64_t)>& block_at) const;
+              const std::function<const BlockData&(int64_t)>& block_at, BatchSlab& slab) const;
 
  private:
   // Converts block positions [j, j + n) of field f into rows [i, i + n) of `out`.
@@ -66,6 +79,22 @@ class BatchBuilder {
   const Manifest& manifest_;
   std::vector<std::string> shard_paths_;
   float scale_, shift_;
+};
+
+// The slabs of one worker, each reused once no batch refers to it any more: its rows are then
+// free to overwrite, and a run costs no allocation at all (Note [Batch runs]).
+class SlabPool {
+ public:
+  // Slabs of `rows` rows from `builder`; keeps at most `max_slabs` (further ones are not kept).
+  SlabPool(const BatchBuilder& builder, int64_t rows, size_t max_slabs);
+  // A slab that no batch uses, with used = 0: a kept one when one is free, else a new one.
+  BatchSlab take();
+
+ private:
+  const BatchBuilder& builder_;
+  int64_t rows_;
+  size_t max_slabs_;
+  std::vector<BatchSlab> slabs_;
 };
 
 }  // namespace dpt::data

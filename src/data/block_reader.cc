@@ -24,14 +24,13 @@ void BlockReader::read(int64_t epoch, int64_t index, BlockData* out) {
   out->copies.resize(fields);
   for (size_t f = 0; f < fields; ++f) load_field(f, out);
   // Global ids: sequence order first, then permuted like the rows.
-  std::vector<int64_t> sequence_ids;
-  sequence_ids.reserve(static_cast<size_t>(b.size));
+  sequence_ids_.clear();
   for (const RowRun& run : b.runs) {
     const int64_t offset = plan_.shard_offsets()[static_cast<size_t>(run.shard)] + run.first;
-    for (int64_t i = 0; i < run.count; ++i) sequence_ids.push_back(offset + i);
+    for (int64_t i = 0; i < run.count; ++i) sequence_ids_.push_back(offset + i);
   }
   out->ids.resize(static_cast<size_t>(b.size));
-  for (size_t j = 0; j < out->ids.size(); ++j) out->ids[j] = sequence_ids[b.order[j]];
+  for (size_t j = 0; j < out->ids.size(); ++j) out->ids[j] = sequence_ids_[b.order[j]];
 }
 
 void BlockReader::load_field(size_t f, BlockData* out) {
@@ -45,8 +44,8 @@ void BlockReader::load_field(size_t f, BlockData* out) {
     // Ask for the whole block first, so that the kernel reads it sequentially (Note [Mapped shards]).
     for (const RowRun& run : b.runs) dataset_.shard(static_cast<size_t>(run.shard)).will_need(f, run.first, run.count);
     for (const RowRun& run : b.runs) {
-      const ShardFile& shard = dataset_.shard(static_cast<size_t>(run.shard));
-      for (int64_t i = 0; i < run.count; ++i) sequence_[k++] = shard.mapped_row(f, run.first + i);
+      dataset_.shard(static_cast<size_t>(run.shard)).mapped_rows(f, run.first, run.count, sequence_.data() + k);
+      k += static_cast<size_t>(run.count);
     }
   } else {
     std::vector<uint8_t>& copy = out->copies[f];

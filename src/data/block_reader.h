@@ -43,6 +43,7 @@ class BlockReader {
   Dataset& dataset_;
   const SamplePlan& plan_;
   std::vector<const uint8_t*> sequence_;  // scratch: one field's row pointers in sequence order
+  std::vector<int64_t> sequence_ids_;     // scratch: the block's global ids in sequence order
   int64_t hdf5_bytes_ = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "data/collate.h"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -32,6 +33,32 @@ int64_t load_label(DType dtype, const void* base, int64_t index) {
     case DType::kFloat32: break;
   }
   return -1;  // not an integer dtype; the manifest check rejects float labels
+}
+
+namespace {
+
+template <typename T>
+void widen(const uint8_t* const* src, int64_t n, int64_t elements, int64_t* out) {
+  for (int64_t r = 0; r < n; ++r) {
+    const uint8_t* row = src[r];
+    for (int64_t e = 0; e < elements; ++e) {
+      T v;
+      std::memcpy(&v, row + e * static_cast<int64_t>(sizeof(T)), sizeof(T));
+      out[r * elements + e] = static_cast<int64_t>(v);
+    }
+  }
+}
+
+}  // namespace
+
+void widen_rows(DType dtype, const uint8_t* const* src, int64_t n, int64_t elements, int64_t* out) {
+  switch (dtype) {
+    case DType::kUInt8: return widen<uint8_t>(src, n, elements, out);
+    case DType::kInt32: return widen<int32_t>(src, n, elements, out);
+    case DType::kInt64: return widen<int64_t>(src, n, elements, out);
+    case DType::kFloat32: break;
+  }
+  std::fill_n(out, n * elements, int64_t{-1});  // not an integer dtype; the manifest check rejects float fields here
 }
 
 std::string label_range_message(int64_t value, const FieldSpec& field, const std::string& shard_path, int64_t row) {

@@ -16,6 +16,9 @@ void pixels_to_float(const uint8_t* in, float* out, int64_t n, float scale, floa
 // Element `index` of an integer array of `dtype` at `base`, widened to int64.
 int64_t load_label(DType dtype, const void* base, int64_t index);
 
+// Rows src[0 .. n) of `elements` integers of `dtype` each, widened to int64 into out[0 .. n·elements).
+void widen_rows(DType dtype, const uint8_t* const* src, int64_t n, int64_t elements, int64_t* out);
+
 // The one-line error for a label outside [0, num_classes): value, field, shard file, row, and
 // what to do.
 std::string label_range_message(int64_t value, const FieldSpec& field, const std::string& shard_path, int64_t row);

@@ -10,6 +10,12 @@
 #include "config/config.h"
 
 namespace dpt::data {
+namespace {
+
+// Note [Batch runs]: the most micro-batches in one run.
+constexpr int64_t kMaxRunBatches = 64;
+
+}  // namespace
 
 // Note [Loader shutdown]
 // A worker blocks in one place only: put(), waiting for room in the ring. stop() sets stop_
@@ -20,29 +26,41 @@ namespace dpt::data {
 // side waits for the other forever, whether the consumer stops early, throws (the destructor
 // runs during unwinding), or calls restore().
 
+// Note [Batch runs]
+// A small micro-batch (Fashion-MNIST: 64 x 785 bytes, ~50 KB) takes ~6 us to gather, and
+// everything done per batch besides the gather costs as much again: allocating its tensors,
+// freeing them on the consumer's thread (which takes the allocator's lock against the worker),
+// and the hand-off between the threads. So a worker builds micro-batches in runs: up to
+// LoaderOptions::run_bytes (512 KiB) of consecutive micro-batches (at least one), gathered into one BatchSlab (one
+// allocation per field, freed once its last batch is gone; each batch's tensors are views of
+// its rows, Note [Slab views]) and put into the ring as one item. Large micro-batches are runs
+// of one, as before. data.prefetch still counts micro-batches: the ring holds enough runs for
+// that many, and at least two (capacity()).
+
 // Note [Batched hand-off]
 // Waking a sleeping thread costs several microseconds here (a futex call and, in a VM, an
-// interrupt to the other core), as much as building a small micro-batch, and so does a lock
+// interrupt to the other core; on a shared core two context switches), and so does a lock
 // that the other side holds. So neither side wakes the other, or takes the lock, for every
-// batch. The consumer takes everything ready in the ring in one go (into taken_, its own) and
+// run. The consumer takes everything ready in the ring in one go (into taken_, its own) and
 // then wakes the workers, which sleep on a full ring meanwhile: when training is slower than
-// the loader (the normal case), one wake-up per `prefetch` batches. When the loader is slower
+// the loader (the normal case), one wake-up per ring of runs. When the loader is slower
 // (benchmarks, tiny models), a consumer that has nothing left sleeps until the workers have
 // filled half the ring (or put the end or an error): half, not all, so that the workers go on
 // filling the other half while the consumer wakes up. Waiting for a full ring made the
 // workers stop at every hand-off until the consumer had woken and emptied it: two wake-ups
-// per `prefetch` batches on the workers' critical path (1 rank: epoch 16 ms instead of 8 ms
-// of work). Up to 2 x prefetch batches exist at once: the ring's and those taken.
+// per ring on the workers' critical path (1 rank: epoch 16 ms instead of 8 ms of work). Up to
+// two rings of runs exist at once: the ring's and those taken, and one run in the making per
+// worker.
 
 // Note [Collation workers]
 // Building micro-batches (gathering shuffled rows into batch tensors) is most of the loader's
-// work, and one thread gathers at most ~7 GB/s here. With W workers, worker w builds the items
-// seq ≡ w (mod W) of the sequence of micro-batches, each with its own BlockReader and window
-// (it loads the blocks its batches touch; for mapped shards that is row pointers and a
-// read-ahead, no copy), and puts item seq into ring slot seq % prefetch once the consumer has
-// taken item seq - prefetch. The consumer takes the items in sequence order, so the batches,
-// their order and the first error are those of one worker; an error is put in the place of the
-// batch that hit it. The ring holds `prefetch` items and each worker one more in the making.
+// work, and one thread gathers at most ~8 GB/s here. With W workers, worker w builds the runs
+// r ≡ w (mod W) of the sequence of micro-batches (Note [Batch runs]), each worker with its own
+// BlockReader and window (it loads the blocks its batches touch; for mapped shards that is row
+// pointers and a read-ahead when needed, no copy), and puts run r into ring slot r % capacity
+// once the consumer has taken run r - capacity. The consumer takes the runs in sequence order,
+// so the batches, their order and the first error are those of one worker; an error is put in
+// the place of the batch that hit it (after the batches of its run before it).
 // Shards read through HDF5 get one worker: H5Dread runs under the process-wide HDF5 lock, and
 // W workers would read every block W times.
 
@@ -143,6 +161,9 @@ Loader::Loader(LoaderOptions options, LoaderState start_state) : options_(std::m
   }
   // Note [Collation workers]
   workers_ = !mapped ? 1 : options_.workers > 0 ? options_.workers : auto_loader_workers(g.world_size);
+  // Note [Batch runs]
+  const int64_t batch_bytes = std::max<int64_t>(1, g.micro_batch * dataset_->manifest().sample_bytes());
+  run_batches_ = std::clamp<int64_t>(options_.run_bytes / batch_bytes, 1, kMaxRunBatches);
   builder_ = std::make_unique<BatchBuilder>(dataset_->manifest(), paths, options_.pixel_mean, options_.pixel_std);
   consumed_ = normalize(start_state);
   start(consumed_);
@@ -182,6 +203,7 @@ void Loader::stop() {
   threads_.clear();
   ring_.clear();
   taken_.clear();
+  tail_.reset();
 }
 
 void Loader::restore(LoaderState state) {
@@ -193,21 +215,21 @@ void Loader::restore(LoaderState state) {
   start(s);
 }
 
-bool Loader::put(int64_t seq, Item item) {
+bool Loader::put(int64_t run, Item item) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!stop_ && seq >= next_ + capacity()) {
+  if (!stop_ && run >= next_ + capacity()) {
     ++producers_waiting_;
-    not_full_.wait(lock, [&] { return stop_ || seq < next_ + capacity(); });
+    not_full_.wait(lock, [&] { return stop_ || run < next_ + capacity(); });
     --producers_waiting_;
   }
   if (stop_) return false;
-  ring_[static_cast<size_t>(seq % capacity())] = std::move(item);
-  // Extend the run of items the consumer can take.
+  ring_[static_cast<size_t>(run % capacity())] = std::move(item);
+  // Extend the sequence of runs the consumer can take.
   while (!ready_ends_ && ready_ < capacity()) {
     const std::optional<Item>& slot = ring_[static_cast<size_t>((next_ + ready_) % capacity())];
     if (!slot) break;
     ++ready_;
-    ready_ends_ = !slot->batch.has_value();
+    ready_ends_ = slot->last();
   }
   // Note [Batched hand-off]
   if (consumer_waiting_ && (ready_ends_ || ready_ >= wake_at())) not_empty_.notify_one();
@@ -215,30 +237,50 @@ bool Loader::put(int64_t seq, Item item) {
 }
 
 void Loader::run(int worker, LoaderState from) {
-  int64_t seq = 0;  // the item being built, or the next one when it is another worker's
+  // The micro-batch being built, or the next one when its run is another worker's.
+  int64_t seq = 0;
+  const auto mine = [&](int64_t s) { return (s / run_batches_) % workers_ == worker; };
+  Item item;  // the run being built (Note [Batch runs])
+  BatchSlab slab;
   try {
     BlockReader reader(*dataset_, *plan_);
     BlockWindow window(reader, trace::kDataTrack + worker);
     const BatchGeometry& g = options_.geometry;
+    // Enough for this worker's runs in the ring and taken by the consumer, and one in the making.
+    SlabPool slabs(*builder_, run_batches_ * g.micro_batch, static_cast<size_t>(2 * capacity() / workers_ + 2));
     const bool train = options_.mode == LoaderMode::kTrain;
     for (LoaderState s = from; train ? (options_.max_epochs == 0 || s.epoch < options_.max_epochs) : s.epoch < 1;
          s = {s.epoch + 1, 0}) {
       for (int64_t step = s.position / g.global_batch; step < steps_per_epoch_; ++step) {
         for (int64_t micro = 0; micro < g.micro_steps(); ++micro, ++seq) {
-          if (seq % workers_ != worker) continue;
-          if (!put(seq, Item{build(s.epoch, step, micro, window, worker), nullptr, false})) return;
+          if (!mine(seq)) continue;
+          if (item.batches.empty()) {
+            slab = slabs.take();
+            item.batches.reserve(static_cast<size_t>(run_batches_));
+          }
+          item.batches.push_back(build(s.epoch, step, micro, window, worker, slab));
+          if (seq % run_batches_ == run_batches_ - 1) {
+            if (!put(seq / run_batches_, std::move(item))) return;
+            item = Item{};
+          }
         }
       }
       std::lock_guard<std::mutex> lock(mutex_);
       if (stop_) return;
     }
-    if (seq % workers_ == worker) put(seq, Item{std::nullopt, nullptr, true});
+    // The run holding the end: this worker's when it holds seq (then `item` has its batches so far).
+    if (mine(seq)) {
+      item.end = true;
+      put(seq / run_batches_, std::move(item));
+    }
   } catch (...) {
-    put(seq + (worker - seq % workers_ + workers_) % workers_, Item{std::nullopt, std::current_exception(), false});
+    item.error = std::current_exception();
+    const int64_t run = seq / run_batches_;  // this worker's run of seq, or its next one
+    put(run + (worker - run % workers_ + workers_) % workers_, std::move(item));
   }
 }
 
-Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker) {
+Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker, BatchSlab& slab) {
   const BatchGeometry& g = options_.geometry;
   const int64_t block_size = plan_->block_size();
   const int64_t begin = g.micro_batch_begin(step, micro, options_.rank);
@@ -249,7 +291,7 @@ Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& win
   Batch batch = [&] {
     DPT_TRACE_SPAN("build batch", trace::kDataTrack + worker);
     return builder_->build(begin, g.micro_batch, plan_->total(), block_size,
-                           [&](int64_t k) -> const BlockData& { return window.get(epoch, k); });
+                           [&](int64_t k) -> const BlockData& { return window.get(epoch, k); }, slab);
   }();
   batch.epoch = epoch;
   batch.step = step;
@@ -269,7 +311,7 @@ Batch Loader::build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& win
 std::optional<Batch> Loader::next() {
   if (error_) std::rethrow_exception(error_);
   if (finished_) return std::nullopt;
-  if (taken_.empty()) {
+  if (taken_.empty() && !tail_) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (ready_ == 0) {
       // A worker waiting for a slot behind a gap in the ring is woken here at the latest.
@@ -281,25 +323,24 @@ std::optional<Batch> Loader::next() {
     // Note [Batched hand-off]: everything ready in one go, then the workers refill the ring.
     for (; ready_ > 0; --ready_, ++next_) {
       std::optional<Item>& slot = ring_[static_cast<size_t>(next_ % capacity())];
-      taken_.push_back(std::move(*slot));
+      for (Batch& b : slot->batches) taken_.push_back(std::move(b));
+      if (slot->last()) tail_ = Item{{}, slot->error, slot->end};
       slot.reset();
     }
     ready_ends_ = false;
     if (producers_waiting_ > 0) not_full_.notify_all();
   }
-  Item item = std::move(taken_.front());
-  taken_.pop_front();
-  if (item.error) {
-    error_ = item.error;
+  if (taken_.empty()) {  // only how the sequence ends is left
     finished_ = true;
-    std::rethrow_exception(error_);
-  }
-  if (item.end) {
-    finished_ = true;
+    error_ = tail_->error;
+    tail_.reset();
+    if (error_) std::rethrow_exception(error_);
     return std::nullopt;
   }
-  advance_consumed(*item.batch);
-  return std::move(item.batch);
+  Batch batch = std::move(taken_.front());
+  taken_.pop_front();
+  advance_consumed(batch);
+  return batch;
 }
 
 void Loader::advance_consumed(const Batch& batch) {

@@ -50,10 +50,16 @@ struct LoaderOptions {
   BatchGeometry geometry;
   int rank = 0;
   PlanOptions plan;
-  int prefetch = 4;  // micro-batches the workers keep ready ahead of the consumer, >= 1
+  // Micro-batches the workers keep ready ahead of the consumer, >= 1: at least this many, in
+  // whole runs (Note [Batch runs]).
+  int prefetch = 4;
+  // Bytes of consecutive micro-batches a worker builds into one slab and hands over together
+  // (Note [Batch runs]); a run has at least 1 and at most 64 micro-batches. Not a config key:
+  // tests set it to cut runs short.
+  int64_t run_bytes = int64_t{1} << 19;
   // Threads building micro-batches, >= 0; 0 = as many as this rank's share of the cores allows
   // (at most 4). Shards read through HDF5 (compressed, or DPT_DATA_NO_MMAP=1) use one.
-  int workers = 1;
+  int workers = 0;
   float pixel_mean = 0.0f, pixel_std = 1.0f;
   int64_t max_epochs = 0;  // train mode: end after this many epochs; 0 = never end
 };
@@ -110,24 +116,31 @@ class Loader {
   const SamplePlan& plan() const { return *plan_; }
   // Threads building batches (Note [Collation workers]).
   int workers() const { return workers_; }
+  // Micro-batches built and handed over together (Note [Batch runs]).
+  int64_t run_batches() const { return run_batches_; }
   // Counters of the background threads (read after they have stopped or approximately).
   LoaderStats stats() const;
 
  private:
+  // One run of consecutive micro-batches (Note [Batch runs]), then perhaps how the sequence
+  // ends: a run cut short by an error or by the end carries the batches before it.
   struct Item {
-    std::optional<Batch> batch;
-    std::exception_ptr error;  // set: the thread failed
-    bool end = false;          // set: no more batches
+    std::vector<Batch> batches;
+    std::exception_ptr error;  // set: the thread failed after `batches`
+    bool end = false;          // set: no more batches after `batches`
+    bool last() const { return error || end; }
   };
 
   LoaderState normalize(LoaderState state) const;
   void start(LoaderState from);
   void stop();
   void run(int worker, LoaderState from);
-  Batch build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker);
-  bool put(int64_t seq, Item item);
-  int64_t capacity() const { return options_.prefetch; }
-  // A waiting consumer is woken once this many items are ready (Note [Batched hand-off]).
+  Batch build(int64_t epoch, int64_t step, int64_t micro, BlockWindow& window, int worker, BatchSlab& slab);
+  bool put(int64_t run, Item item);
+  // Ring slots, in runs: enough for `prefetch` micro-batches, and two so that the workers fill
+  // one while the consumer empties the other.
+  int64_t capacity() const { return std::max<int64_t>(2, (options_.prefetch + run_batches_ - 1) / run_batches_); }
+  // A waiting consumer is woken once this many runs are ready (Note [Batched hand-off]).
   int64_t wake_at() const { return std::max<int64_t>(1, capacity() / 2); }
   void advance_consumed(const Batch& batch);
 
@@ -137,23 +150,26 @@ class Loader {
   std::unique_ptr<BatchBuilder> builder_;
   int64_t steps_per_epoch_ = 0;
   int workers_ = 1;
+  int64_t run_batches_ = 1;
   LoaderState consumed_;
 
-  // The ring between the workers and the consumer (Note [Collation workers]): item number `seq`
-  // (counted from the last start) waits in ring_[seq % capacity] until the consumer takes it.
+  // The ring between the workers and the consumer (Note [Collation workers]): run number `r`
+  // (counted from the last start) waits in ring_[r % capacity] until the consumer takes it.
   std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
   std::vector<std::optional<Item>> ring_;
-  int64_t next_ = 0;                // the item the consumer takes next
-  int64_t ready_ = 0;               // items next_, next_ + 1, ... that are in the ring
-  bool ready_ends_ = false;         // the last of those is the end marker or an error
+  int64_t next_ = 0;                // the run the consumer takes next
+  int64_t ready_ = 0;               // runs next_, next_ + 1, ... that are in the ring
+  bool ready_ends_ = false;         // the last of those ends with the end marker or an error
   int producers_waiting_ = 0;       // workers sleeping for room in the ring
   bool stop_ = false;
   bool consumer_waiting_ = false;   // next() sleeps until the ring is full (Note [Batched hand-off])
   std::vector<std::thread> threads_;
 
-  // The consumer's own: items taken from the ring (Note [Batched hand-off]) and how it ended.
-  std::deque<Item> taken_;
+  // The consumer's own: batches taken from the ring (Note [Batched hand-off]), what came after
+  // the last of them (an Item with only error or end), and how it ended.
+  std::deque<Batch> taken_;
+  std::optional<Item> tail_;
   std::exception_ptr error_;
   bool finished_ = false;  // the consumer has seen the end or an error
 

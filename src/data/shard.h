@@ -51,16 +51,13 @@ class ShardFile {
   // count × sample_bytes bytes. One HDF5 read of one contiguous hyperslab.
   void read_rows(size_t field, int64_t first, int64_t count, void* dst);
 
-  // Pointer to row `row` of fields[field] inside the mapped file, or nullptr when the field is
-  // not mapped (Note [Mapped shards]). Valid while this ShardFile lives.
-  const uint8_t* mapped_row(size_t field, int64_t row) const {
-    const MappedField& m = mapped_[field];
-    if (m.chunk_offsets.empty()) return nullptr;
-    return map_base_ + m.chunk_offsets[static_cast<size_t>(row / m.rows_per_chunk)] +
-           (row % m.rows_per_chunk) * m.row_bytes;
-  }
+  // Pointers to rows [first, first + count) of fields[field] inside the mapped file, into
+  // out[0 .. count) (Note [Mapped shards]); the field must be mapped (is_mapped). Valid while
+  // this ShardFile lives.
+  void mapped_rows(size_t field, int64_t first, int64_t count, const uint8_t** out) const;
   bool is_mapped(size_t field) const { return !mapped_[field].chunk_offsets.empty(); }
-  // Asks the kernel to read rows [first, first + count) of a mapped field ahead (no-op else).
+  // Asks the kernel to read rows [first, first + count) of a mapped field ahead (no-op else,
+  // and when they are all in memory already: Note [Read-ahead only when needed]).
   void will_need(size_t field, int64_t first, int64_t count) const;
 
   const std::string& path() const { return path_; }

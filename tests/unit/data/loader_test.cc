@@ -152,14 +152,17 @@ TEST_F(LoaderTest, CompressedShardsLoadTheSameBatches) {
   EXPECT_GT(compressed.stats().hdf5_bytes, 0);
 }
 
-// Note [Collation workers]: any number of workers delivers the batches of one worker, bit for
-// bit, also after a restore and with a ring shorter than the number of workers.
+// Note [Collation workers], Note [Batch runs]: any number of workers, any run length, delivers
+// the batches of one worker building one batch at a time, bit for bit, also after a restore
+// and with a ring shorter than the number of workers.
 TEST_F(LoaderTest, WorkersDeliverTheBatchesOfOneWorker) {
-  auto run = [&](int workers, int prefetch) {
+  const int64_t batch_bytes = 4 * read_manifest(dir()).sample_bytes();
+  auto run = [&](int workers, int prefetch, int64_t run_bytes) {
     LoaderOptions o = options(dir(), 16, 4);
     o.max_epochs = 2;
     o.workers = workers;
     o.prefetch = prefetch;
+    o.run_bytes = run_bytes;
     Loader loader(o);
     EXPECT_EQ(loader.workers(), workers);
     std::vector<Batch> out;
@@ -170,22 +173,59 @@ TEST_F(LoaderTest, WorkersDeliverTheBatchesOfOneWorker) {
     EXPECT_GE(loader.stats().batches_built, static_cast<int64_t>(out.size()));  // summed over workers
     return out;
   };
-  const std::vector<Batch> one = run(1, 3);
+  const std::vector<Batch> one = run(1, 3, 1);
   ASSERT_EQ(one.size(), 9u + 2 * 6 * 4 - 8);
-  for (int workers : {2, 3, 5}) {
-    for (int prefetch : {1, 2, 8}) {
-      const std::vector<Batch> many = run(workers, prefetch);
-      ASSERT_EQ(many.size(), one.size()) << workers << " workers, prefetch " << prefetch;
-      for (size_t i = 0; i < one.size(); ++i) {
-        EXPECT_EQ(many[i].epoch, one[i].epoch);
-        EXPECT_EQ(many[i].step, one[i].step);
-        EXPECT_EQ(many[i].micro_step, one[i].micro_step);
-        EXPECT_EQ(many[i].sample_ids, one[i].sample_ids);
-        EXPECT_TRUE(at::equal(many[i].input, one[i].input)) << "batch " << i << ", " << workers << " workers";
-        EXPECT_TRUE(at::equal(many[i].label, one[i].label)) << "batch " << i << ", " << workers << " workers";
+  for (const int64_t run_bytes : {int64_t{1}, 3 * batch_bytes, LoaderOptions{}.run_bytes}) {
+    for (int workers : {1, 2, 3, 5}) {
+      for (int prefetch : {1, 2, 8}) {
+        const std::string what = std::to_string(workers) + " workers, prefetch " + std::to_string(prefetch) +
+                                  ", runs of " + std::to_string(std::max<int64_t>(1, run_bytes / batch_bytes));
+        const std::vector<Batch> many = run(workers, prefetch, run_bytes);
+        ASSERT_EQ(many.size(), one.size()) << what;
+        for (size_t i = 0; i < one.size(); ++i) {
+          EXPECT_EQ(many[i].epoch, one[i].epoch) << what;
+          EXPECT_EQ(many[i].step, one[i].step) << what;
+          EXPECT_EQ(many[i].micro_step, one[i].micro_step) << what;
+          EXPECT_EQ(many[i].sample_ids, one[i].sample_ids) << what;
+          EXPECT_TRUE(at::equal(many[i].input, one[i].input)) << "batch " << i << ", " << what;
+          EXPECT_TRUE(at::equal(many[i].label, one[i].label)) << "batch " << i << ", " << what;
+          EXPECT_TRUE(at::equal(many[i].mask, one[i].mask)) << "batch " << i << ", " << what;
+        }
       }
     }
   }
+}
+
+// Note [Batch runs]: batches are views of a few reused slabs. A slab is rewritten only after
+// every batch in it is gone: batches kept for long keep their rows, and a consumer that lets
+// them go makes the worker cycle through a bounded set of slabs instead of allocating.
+TEST_F(LoaderTest, SlabsAreReusedOnlyWhenNoBatchHoldsThem) {
+  LoaderOptions o = options(dir(), 16, 4);
+  o.max_epochs = 6;
+  o.workers = 1;
+  o.run_bytes = 2 * 4 * read_manifest(dir()).sample_bytes();  // runs of 2 batches
+  {
+    Loader loader(o);
+    ASSERT_EQ(loader.run_batches(), 2);
+    std::set<const void*> slabs;
+    int64_t batches = 0;
+    while (auto batch = loader.next()) {
+      ASSERT_TRUE(batch->input.is_contiguous());
+      ASSERT_EQ(batch->input.size(0), 4);
+      expect_rows_match_ids(*batch, data_);
+      slabs.insert(batch->input.storage().data());
+      ++batches;
+    }
+    ASSERT_EQ(batches, 6 * 6 * 4);
+    // The ring's runs and those taken (2 + 2 for prefetch 3), one in the making, one spare.
+    EXPECT_LE(slabs.size(), 6u) << slabs.size() << " slabs for " << batches / 2 << " runs";
+  }
+  // Every batch kept: no slab may be rewritten under them.
+  Loader loader(o);
+  std::vector<Batch> kept;
+  while (auto batch = loader.next()) kept.push_back(std::move(*batch));
+  ASSERT_EQ(kept.size(), 6u * 6 * 4);
+  for (const Batch& b : kept) expect_rows_match_ids(b, data_);
 }
 
 TEST_F(LoaderTest, ShardsReadThroughHdf5UseOneWorker) {
