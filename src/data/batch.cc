@@ -5,7 +5,10 @@
 #include <c10/util/DimVector.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
+#include <new>
 
 #include "common/error.h"
 #include "data/collate.h"
@@ -28,7 +31,7 @@ at::Tensor rows_of(const at::Tensor& slab, int64_t first, int64_t count) {
   const int64_t row_elements = slab.numel() / sizes[0];
   sizes[0] = count;
   auto impl = c10::make_intrusive<c10::TensorImpl>(c10::Storage(slab.storage()), slab.key_set(), slab.dtype());
-  impl->set_storage_offset(first * row_elements);
+  impl->set_storage_offset(slab.storage_offset() + first * row_elements);
   impl->set_sizes_contiguous(sizes);
   return at::Tensor(std::move(impl));
 }
@@ -50,35 +53,98 @@ BatchBuilder::BatchBuilder(const Manifest& manifest, std::vector<std::string> sh
   DPT_CHECK(pixel_std > 0, ConfigError, "data.pixel_std must be > 0, got " << pixel_std);
 }
 
-BatchSlab BatchBuilder::make_slab(int64_t rows) const {
+namespace {
+
+constexpr int64_t kSlabAlign = 64;
+
+int64_t aligned(int64_t bytes) { return (bytes + kSlabAlign - 1) / kSlabAlign * kSlabAlign; }
+
+// A [rows, shape...] tensor of `type` at byte `offset` of `storage` (offset aligned to the type).
+at::Tensor tensor_in(const c10::Storage& storage, int64_t offset, at::ScalarType type, int64_t rows,
+                     const std::vector<int64_t>& shape) {
+  c10::DimVector sizes{rows};
+  sizes.append(shape.begin(), shape.end());
+  auto impl = c10::make_intrusive<c10::TensorImpl>(c10::Storage(storage), c10::DispatchKeySet(c10::DispatchKey::CPU),
+                                                   c10::scalarTypeToTypeMeta(type));
+  impl->set_storage_offset(offset / static_cast<int64_t>(c10::elementSize(type)));
+  impl->set_sizes_contiguous(sizes);
+  return at::Tensor(std::move(impl));
+}
+
+int64_t field_bytes(const FieldSpec& spec, int64_t rows) {
+  return aligned(rows * spec.sample_elements() * static_cast<int64_t>(c10::elementSize(output_type(spec))));
+}
+
+}  // namespace
+
+int64_t BatchBuilder::slab_bytes(int64_t rows) const {
+  int64_t bytes = aligned(rows * static_cast<int64_t>(sizeof(float)));  // the mask
+  for (const FieldSpec& spec : manifest_.fields) bytes += field_bytes(spec, rows);
+  return bytes;
+}
+
+BatchSlab BatchBuilder::slab_in(const c10::Storage& storage, int64_t rows) const {
   BatchSlab slab;
+  int64_t offset = 0;
   for (const FieldSpec& spec : manifest_.fields) {
-    std::vector<int64_t> sizes{rows};
-    sizes.insert(sizes.end(), spec.shape.begin(), spec.shape.end());
-    slab.fields.push_back(at::empty(sizes, output_type(spec)));
+    slab.fields.push_back(tensor_in(storage, offset, output_type(spec), rows, spec.shape));
+    offset += field_bytes(spec, rows);
   }
-  slab.mask = at::empty({rows}, at::kFloat);
+  slab.mask = tensor_in(storage, offset, at::kFloat, rows, {});
   return slab;
 }
 
-SlabPool::SlabPool(const BatchBuilder& builder, int64_t rows, size_t max_slabs)
-    : builder_(builder), rows_(rows), max_slabs_(max_slabs) {}
+// Note [Slab reuse]
+// A worker may rewrite a slab's buffer only after the consumer has let go of every batch in it.
+// Each use of a buffer gets a fresh storage whose deleter (release_buffer) marks the buffer
+// free, with release order, when the storage's last tensor is gone, on whichever thread drops
+// it. take() reuses a buffer it sees free (acquire order), so the consumer's last reads of the
+// rows happen before they are rewritten. ThreadSanitizer sees this pair: both ends are our code
+// (LibTorch's reference counts between them are not instrumented; checking use_count() instead
+// made it report the rewrite as a race). A buffer outlives its pool while batches use it: the
+// storage's deleter holds a reference.
+struct SlabPool::Buffer {
+  explicit Buffer(int64_t size)
+      : bytes(static_cast<size_t>(size)), data(::operator new(bytes, std::align_val_t{kSlabAlign})) {}
+  ~Buffer() { ::operator delete(data, std::align_val_t{kSlabAlign}); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  size_t bytes;
+  void* data;
+  std::atomic<bool> in_use{false};
+};
+
+namespace {
+
+void release_buffer(void* context) {
+  auto* buffer = static_cast<std::shared_ptr<SlabPool::Buffer>*>(context);
+  (*buffer)->in_use.store(false, std::memory_order_release);
+  delete buffer;
+}
+
+}  // namespace
+
+SlabPool::SlabPool(const BatchBuilder& builder, int64_t rows, size_t max_buffers)
+    : builder_(builder), rows_(rows), max_buffers_(max_buffers) {}
 
 BatchSlab SlabPool::take() {
-  // A slab is free when the pool's tensors are the only holders of its storages: every batch
-  // view is gone. Nothing else can take a new reference then, and use_count() loads with
-  // acquire order, so the consumer's last reads of the rows happen before they are rewritten.
-  const auto unused = [](const BatchSlab& slab) {
-    if (slab.mask.storage().use_count() != 1) return false;
-    return std::all_of(slab.fields.begin(), slab.fields.end(),
-                       [](const at::Tensor& t) { return t.storage().use_count() == 1; });
-  };
-  for (const BatchSlab& slab : slabs_) {
-    if (unused(slab)) return BatchSlab{slab.fields, slab.mask, 0};
+  std::shared_ptr<Buffer> buffer;
+  for (const std::shared_ptr<Buffer>& b : buffers_) {
+    if (!b->in_use.load(std::memory_order_acquire)) {
+      buffer = b;
+      break;
+    }
   }
-  BatchSlab slab = builder_.make_slab(rows_);
-  if (slabs_.size() < max_slabs_) slabs_.push_back(slab);
-  return slab;
+  if (!buffer) {
+    buffer = std::make_shared<Buffer>(builder_.slab_bytes(rows_));
+    if (buffers_.size() < max_buffers_) buffers_.push_back(buffer);
+  }
+  buffer->in_use.store(true, std::memory_order_relaxed);  // from now on only release_buffer clears it
+  void* data = buffer->data;
+  const size_t bytes = buffer->bytes;
+  c10::DataPtr ptr(data, new std::shared_ptr<Buffer>(std::move(buffer)), &release_buffer, at::Device(at::kCPU));
+  return builder_.slab_in(c10::Storage(c10::Storage::use_byte_size_t(), bytes, std::move(ptr)), rows_);
 }
 
 Batch BatchBuilder::build(int64_t first, int64_t count, int64_t total, int64_t block_size,

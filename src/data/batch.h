@@ -6,10 +6,12 @@
 // a GPU, 4x the bytes to send), and the conversion runs where it is cheapest: one vectorized
 // pass on the CPU, or on the GPU after a 4x smaller transfer.
 #include <ATen/core/Tensor.h>
+#include <c10/core/Storage.h>
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,8 +49,9 @@ struct Batch {
 };
 
 // Room for the rows of a run of micro-batches: one tensor per manifest field and the mask, each
-// [rows, per-sample shape...]. The batches built into it are views of its rows (Note [Batch
-// runs], loader.cc), so a run costs one allocation per field, not one per batch and field.
+// [rows, per-sample shape...], all in one buffer. The batches built into it are views of its
+// rows (Note [Batch runs], loader.cc), so a run costs at most one allocation, not one per
+// batch and field.
 struct BatchSlab {
   std::vector<at::Tensor> fields;  // in manifest order
   at::Tensor mask;
@@ -62,8 +65,10 @@ class BatchBuilder {
   // (x/255 - pixel_mean)/pixel_std for Batch::input_on.
   BatchBuilder(const Manifest& manifest, std::vector<std::string> shard_paths, float pixel_mean, float pixel_std);
 
-  // A slab with room for `rows` rows of every field.
-  BatchSlab make_slab(int64_t rows) const;
+  // Bytes of a slab of `rows` rows: every field and the mask, each 64-byte aligned.
+  int64_t slab_bytes(int64_t rows) const;
+  // The slab of `rows` rows laid out in `storage` (of slab_bytes(rows) bytes).
+  BatchSlab slab_in(const c10::Storage& storage, int64_t rows) const;
 
   // The batch of epoch positions [first, first + count); positions >= total are padding. Its
   // tensors are the next `count` rows of `slab` (InternalError when it has no room left).
@@ -81,20 +86,23 @@ class BatchBuilder {
   float scale_, shift_;
 };
 
-// The slabs of one worker, each reused once no batch refers to it any more: its rows are then
-// free to overwrite, and a run costs no allocation at all (Note [Batch runs]).
+// The slab buffers of one worker, each reused once no batch refers to it any more: its rows
+// are then free to overwrite, and a run costs no allocation at all (Note [Slab reuse]).
 class SlabPool {
  public:
-  // Slabs of `rows` rows from `builder`; keeps at most `max_slabs` (further ones are not kept).
-  SlabPool(const BatchBuilder& builder, int64_t rows, size_t max_slabs);
-  // A slab that no batch uses, with used = 0: a kept one when one is free, else a new one.
+  // Slabs of `rows` rows from `builder`; keeps at most `max_buffers` buffers (further slabs
+  // are allocated for one use).
+  SlabPool(const BatchBuilder& builder, int64_t rows, size_t max_buffers);
+  // A slab that no batch uses, with used = 0: in a kept buffer when one is free, else a new one.
   BatchSlab take();
+
+  struct Buffer;
 
  private:
   const BatchBuilder& builder_;
   int64_t rows_;
-  size_t max_slabs_;
-  std::vector<BatchSlab> slabs_;
+  size_t max_buffers_;
+  std::vector<std::shared_ptr<Buffer>> buffers_;
 };
 
 }  // namespace dpt::data

@@ -255,6 +255,7 @@ void Loader::run(int worker, LoaderState from) {
         for (int64_t micro = 0; micro < g.micro_steps(); ++micro, ++seq) {
           if (!mine(seq)) continue;
           if (item.batches.empty()) {
+            slab = BatchSlab{};  // the last run's slab, free once the consumer is done with it
             slab = slabs.take();
             item.batches.reserve(static_cast<size_t>(run_batches_));
           }
