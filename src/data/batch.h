@@ -30,7 +30,8 @@ struct Batch {
   int64_t valid = 0;             // real samples; rows [valid, size) are evaluation padding
 
   // One tensor per manifest field, [b, per-sample shape...]: image fields uint8 as stored,
-  // label and other integer fields int64, float32 fields float32.
+  // label and other integer fields int64, float32 fields float32. They and `mask` are views
+  // of the slab of the batch's run (Note [Batch runs]): a batch kept keeps the slab, ~512 KiB.
   std::map<std::string, at::Tensor> fields;
   at::Tensor input;  // the first non-label field (the model input, as stored: see input_on)
   at::Tensor label;  // the label field; undefined when the dataset has none
