@@ -21,19 +21,27 @@ inline void prefetch_row(const uint8_t* row, int64_t bytes) {
 }
 
 // Note [Slab views]
-// Rows [first, first + count) of `slab` as a tensor of their own, sharing its storage: what
-// narrow(0, first, count) returns, built without the operator dispatcher (~0.1 us instead of
-// ~1 us; a batch has 3 or more). Like at::from_blob, it makes the TensorImpl directly. The
-// view has its own version counter and no autograd view link: batches are data, never
-// differentiated. The storage (the slab) lives while any of its views does.
-at::Tensor rows_of(const at::Tensor& slab, int64_t first, int64_t count) {
-  c10::DimVector sizes(slab.sizes().begin(), slab.sizes().end());
-  const int64_t row_elements = slab.numel() / sizes[0];
-  sizes[0] = count;
-  auto impl = c10::make_intrusive<c10::TensorImpl>(c10::Storage(slab.storage()), slab.key_set(), slab.dtype());
-  impl->set_storage_offset(slab.storage_offset() + first * row_elements);
+// A [rows, shape...] tensor of `type` at byte `offset` of `storage` (offset aligned to the type):
+// what narrow() or from_blob() would return, built without the operator dispatcher (~0.1 us
+// instead of ~1 us; a batch has 3 or more). Like at::from_blob, it makes the TensorImpl
+// directly. It has its own version counter and no autograd view link: batches are data, never
+// differentiated. The storage lives while any tensor on it does (Note [Slab reuse]).
+at::Tensor tensor_in(const c10::Storage& storage, int64_t offset, at::ScalarType type, int64_t rows,
+                     c10::IntArrayRef shape) {
+  c10::DimVector sizes{rows};
+  sizes.append(shape.begin(), shape.end());
+  auto impl = c10::make_intrusive<c10::TensorImpl>(c10::Storage(storage), c10::DispatchKeySet(c10::DispatchKey::CPU),
+                                                   c10::scalarTypeToTypeMeta(type));
+  impl->set_storage_offset(offset / static_cast<int64_t>(c10::elementSize(type)));
   impl->set_sizes_contiguous(sizes);
   return at::Tensor(std::move(impl));
+}
+
+// Rows [first, first + count) of a contiguous slab tensor, as a tensor of their own.
+at::Tensor rows_of(const at::Tensor& slab, int64_t first, int64_t count) {
+  const int64_t row_elements = slab.numel() / slab.size(0);
+  return tensor_in(slab.storage(), (slab.storage_offset() + first * row_elements) * slab.element_size(),
+                   slab.scalar_type(), count, slab.sizes().slice(1));
 }
 
 at::ScalarType output_type(const FieldSpec& field) {
@@ -58,18 +66,6 @@ namespace {
 constexpr int64_t kSlabAlign = 64;
 
 int64_t aligned(int64_t bytes) { return (bytes + kSlabAlign - 1) / kSlabAlign * kSlabAlign; }
-
-// A [rows, shape...] tensor of `type` at byte `offset` of `storage` (offset aligned to the type).
-at::Tensor tensor_in(const c10::Storage& storage, int64_t offset, at::ScalarType type, int64_t rows,
-                     const std::vector<int64_t>& shape) {
-  c10::DimVector sizes{rows};
-  sizes.append(shape.begin(), shape.end());
-  auto impl = c10::make_intrusive<c10::TensorImpl>(c10::Storage(storage), c10::DispatchKeySet(c10::DispatchKey::CPU),
-                                                   c10::scalarTypeToTypeMeta(type));
-  impl->set_storage_offset(offset / static_cast<int64_t>(c10::elementSize(type)));
-  impl->set_sizes_contiguous(sizes);
-  return at::Tensor(std::move(impl));
-}
 
 int64_t field_bytes(const FieldSpec& spec, int64_t rows) {
   return aligned(rows * spec.sample_elements() * static_cast<int64_t>(c10::elementSize(output_type(spec))));
